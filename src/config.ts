@@ -1,0 +1,150 @@
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+
+/**
+ * The only reader of `process.env`. Every setting is validated once at start-up; a bad or missing
+ * one stops the process with a message naming each offending key (all of them at once).
+ */
+
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().min(1).optional());
+const url = (protocols: string[]) =>
+  z.url().refine((value) => protocols.includes(new URL(value).protocol), {
+    message: `must be a ${protocols.join(' or ')} URL`,
+  });
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: url(['mysql:']).default('mysql://root@127.0.0.1:3306/wxlive'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+  WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'must look like a mini-program appid (wx…)'),
+  WECHAT_SECRET: z.string().min(8, 'must be the mini-program AppSecret'),
+  WECHAT_API_BASE: url(['https:', 'http:']).default('https://api.weixin.qq.com'),
+  WECHAT_DAILY_QUOTA: positiveInt.default(500),
+  WECHAT_TIMEOUT_MS: positiveInt.default(10_000),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  SYNC_CRON: z
+    .string()
+    .refine((expression) => validateCron(expression), 'must be a valid cron expression')
+    .default('*/10 * * * *'),
+  /** Whether this process schedules the sync and token jobs at all (all instances may; locks keep one). */
+  SCHEDULER_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true'),
+  TOKEN_REFRESH_CRON: z
+    .string()
+    .refine((expression) => validateCron(expression), 'must be a valid cron expression')
+    .default('*/5 * * * *'),
+  DEFAULT_ANCHOR_IMG: optionalString.pipe(z.url().optional()),
+  /** A room without replays is asked again at most this often while WeChat has none yet. */
+  REPLAY_RETRY_MINUTES: positiveInt.default(30),
+  /** ...and no longer once it ended this many days ago. */
+  REPLAY_GIVE_UP_DAYS: positiveInt.default(7),
+  SYNC_LOCK_TTL_SECONDS: positiveInt.default(300),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly wechat: {
+    readonly appid: string;
+    readonly secret: string;
+    readonly apiBase: string;
+    readonly dailyQuotaFallback: number;
+    readonly timeoutMs: number;
+  };
+  readonly adminToken: string;
+  readonly host: string;
+  readonly port: number;
+  readonly scheduler: {
+    readonly enabled: boolean;
+    readonly syncCron: string;
+    readonly tokenRefreshCron: string;
+  };
+  readonly sync: {
+    readonly replayRetryMinutes: number;
+    readonly replayGiveUpDays: number;
+    readonly lockTtlSeconds: number;
+  };
+  readonly defaultAnchorImg: string | null;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (normally `process.env`) into a frozen Config, or throws ConfigError. */
+export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    // Name the key, never echo the value: it may be a secret.
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  return deepFreeze({
+    env: env.NODE_ENV,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    wechat: {
+      appid: env.WECHAT_APPID,
+      secret: env.WECHAT_SECRET,
+      apiBase: env.WECHAT_API_BASE.replace(/\/+$/, ''),
+      dailyQuotaFallback: env.WECHAT_DAILY_QUOTA,
+      timeoutMs: env.WECHAT_TIMEOUT_MS,
+    },
+    adminToken: env.ADMIN_TOKEN,
+    host: env.HOST,
+    port: env.PORT,
+    scheduler: {
+      enabled: env.SCHEDULER_ENABLED,
+      syncCron: env.SYNC_CRON,
+      tokenRefreshCron: env.TOKEN_REFRESH_CRON,
+    },
+    sync: {
+      replayRetryMinutes: env.REPLAY_RETRY_MINUTES,
+      replayGiveUpDays: env.REPLAY_GIVE_UP_DAYS,
+      lockTtlSeconds: env.SYNC_LOCK_TTL_SECONDS,
+    },
+    defaultAnchorImg: env.DEFAULT_ANCHOR_IMG ?? null,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Reads only DATABASE_URL, for tools that touch nothing else (migrations). */
+export function loadDatabaseUrl(source: Record<string, string | undefined> = process.env): string {
+  const parsed = envSchema.shape.DATABASE_URL.safeParse(emptyToUndefined(source.DATABASE_URL));
+  if (!parsed.success) {
+    throw new ConfigError([`DATABASE_URL: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+  }
+  return parsed.data;
+}
+
+/** Loads `.env` from the working directory when there is one; real environment variables win. */
+export function loadDotEnvFile(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}

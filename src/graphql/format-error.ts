@@ -1,0 +1,35 @@
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+
+import { classifyError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+// Codes Apollo itself assigns (parse, validation, bad variables): already safe to show.
+const APOLLO_CODES = new Set<string>(Object.values(ApolloServerErrorCode));
+
+/**
+ * One place decides what a client sees of a failure: known failures keep their stable code (and
+ * WeChat's errcode); anything else is logged and masked, so no SQL, stack or secret leaks out.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && APOLLO_CODES.has(code) && code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
+      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    }
+    const original = unwrapResolverError(error);
+    const classified = classifyError(original);
+    if (!classified.safeToShow) {
+      logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+    }
+    return {
+      message: classified.safeToShow ? classified.message : 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: {
+        code: classified.code,
+        ...(classified.errcode === undefined ? {} : { errcode: classified.errcode }),
+      },
+    };
+  };
+}

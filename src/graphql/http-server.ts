@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+import { HeaderMap, type ApolloServer } from '@apollo/server';
+
+import type { Logger } from '../logger.js';
+
+/** Requests with a larger body are refused before parsing: no query needs more. */
+export const MAX_BODY_BYTES = 100 * 1024;
+
+export interface HttpServerOptions<Context extends object> {
+  apollo: ApolloServer<Context>;
+  buildContext: (request: IncomingMessage, requestId: string) => Promise<Context>;
+  /** Resolves when MySQL and Redis answer and migrations are applied; throws with a reason otherwise. */
+  checkReadiness: () => Promise<void>;
+  logger: Logger;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A plain node:http server in front of Apollo (Apollo's own integration contract, without a web
+ * framework): `/graphql`, plus `/healthz` and `/readyz` for load balancers.
+ */
+export function createHttpServer<Context extends object>(options: HttpServerOptions<Context>): Server {
+  const { apollo, buildContext, checkReadiness, logger } = options;
+
+  async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+    const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
+    const result = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
+      context: () => buildContext(request, requestId),
+    });
+    response.statusCode = result.status ?? 200;
+    response.setHeader('x-request-id', requestId);
+    for (const [key, value] of result.headers) response.setHeader(key, value);
+    if (result.body.kind === 'complete') {
+      response.end(result.body.string);
+      return;
+    }
+    for await (const chunk of result.body.asyncIterator) response.write(chunk);
+    response.end();
+  }
+
+  async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname === '/graphql') return handleGraphQL(request, response, url);
+    if (url.pathname === '/healthz' && request.method === 'GET') return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/readyz' && request.method === 'GET') {
+      try {
+        await checkReadiness();
+        return sendJson(response, 200, { status: 'ready' });
+      } catch (error) {
+        return sendJson(response, 503, { status: 'not ready', reason: (error as Error).message });
+      }
+    }
+    return sendJson(response, 404, { error: 'Not found. GraphQL is served at /graphql' });
+  }
+
+  return createServer((request, response) => {
+    route(request, response).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+        return;
+      }
+      logger.error({ err: error }, 'unhandled error serving a request');
+      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error' }] });
+      else response.destroy();
+    });
+  });
+}
+
+function headerValue(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY_BYTES) {
+    request.resume();
+    throw new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  const contentType = headerValue(request, 'content-type') ?? '';
+  // Apollo's CSRF prevention judges the content type; only JSON bodies are parsed here.
+  if (!contentType.includes('application/json')) return text;
+  if (text.length === 0) throw new HttpError(400, 'Empty JSON body');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+function sendJson(response: ServerResponse, status: number, payload: unknown): void {
+  response.statusCode = status;
+  response.setHeader('content-type', 'application/json; charset=utf-8');
+  response.end(JSON.stringify(payload));
+}

@@ -1,0 +1,15 @@
+/**
+ * Every Redis key in one place, each scoped by app id so that serving several mini-programs later
+ * is an addition, not a migration. The app id is a hash tag, so one app's keys share a Redis Cluster
+ * slot and the Lua scripts that touch several of them stay valid there.
+ */
+export const redisKeys = {
+  accessToken: (appId: string) => `wxlive:{${appId}}:token`,
+  tokenRefreshLock: (appId: string) => `wxlive:{${appId}}:token:lock`,
+  forceRefreshBudget: (appId: string, chinaDay: string) => `wxlive:{${appId}}:token:force:${chinaDay}`,
+  forceRefreshLast: (appId: string) => `wxlive:{${appId}}:token:force:last`,
+  quotaUsed: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:used`,
+  quotaLimit: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:limit`,
+  quotaSpent: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:spent`,
+  syncLock: (appId: string) => `wxlive:{${appId}}:sync:lock`,
+} as const;

@@ -1,0 +1,38 @@
+import { ArgsType, Field, Int } from 'type-graphql';
+
+import { AppError } from '../errors.js';
+import { LiveStatus } from './room.mapper.js';
+
+export const MAX_PAGE_SIZE = 100;
+
+@ArgsType()
+export class RoomsArgs {
+  @Field(() => Int, { nullable: true, defaultValue: 1, description: '1-based' })
+  page!: number;
+
+  @Field(() => Int, { nullable: true, defaultValue: 10, description: `1 to ${MAX_PAGE_SIZE}` })
+  pageSize!: number;
+
+  @Field(() => [LiveStatus], { nullable: true, description: 'Only rooms in these states' })
+  status?: LiveStatus[] | null;
+}
+
+/** Throws BAD_USER_INPUT naming the argument when paging is out of range. */
+export function assertValidPaging(args: RoomsArgs): void {
+  if (!Number.isInteger(args.page) || args.page < 1) {
+    throw new AppError('BAD_USER_INPUT', `page must be 1 or more (got ${args.page})`);
+  }
+  if (!Number.isInteger(args.pageSize) || args.pageSize < 1 || args.pageSize > MAX_PAGE_SIZE) {
+    throw new AppError('BAD_USER_INPUT', `pageSize must be between 1 and ${MAX_PAGE_SIZE} (got ${args.pageSize})`);
+  }
+  // Keep offsets inside what MySQL can page through without scanning the world.
+  if ((args.page - 1) * args.pageSize > 1_000_000) {
+    throw new AppError('BAD_USER_INPUT', 'page is too deep');
+  }
+}
+/** WeChat room ids are positive integers; anything else is a client mistake, not a lookup. */
+export function assertRoomId(roomId: number): void {
+  if (!Number.isInteger(roomId) || roomId < 1) {
+    throw new AppError('BAD_USER_INPUT', `roomId must be a positive integer (got ${roomId})`);
+  }
+}

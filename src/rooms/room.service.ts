@@ -1,0 +1,53 @@
+import type { Database } from '../db/client.js';
+import { AppError } from '../errors.js';
+import { liveStatusCode, roomViewFromRow, type LiveStatus, type RoomView } from './room.mapper.js';
+import { findRoomsPage, findVisibleRoom, setRoomPinned } from './room.repository.js';
+
+export interface RoomPageView {
+  items: RoomView[];
+  totalCount: number;
+  page: number;
+  pageSize: number;
+}
+
+export interface RoomService {
+  listRooms(query: { page: number; pageSize: number; status?: readonly LiveStatus[] | null }): Promise<RoomPageView>;
+  getRoom(roomId: number): Promise<RoomView | null>;
+  pinRoom(roomId: number, pinned: boolean): Promise<RoomView>;
+}
+
+export interface RoomServiceOptions {
+  db: Database;
+  appId: string;
+  defaultAnchorImg: string | null;
+  onDataChanged?: () => Promise<void>;
+}
+
+export function createRoomService(options: RoomServiceOptions): RoomService {
+  const { db, appId, defaultAnchorImg } = options;
+  const toView = (row: Parameters<typeof roomViewFromRow>[0]) => roomViewFromRow(row, defaultAnchorImg);
+
+  return {
+    async listRooms({ page, pageSize, status }) {
+      const { rows, total } = await findRoomsPage(db, {
+        appId,
+        offset: (page - 1) * pageSize,
+        limit: pageSize,
+        statusCodes: status?.map(liveStatusCode),
+      });
+      return { items: rows.map(toView), totalCount: total, page, pageSize };
+    },
+
+    async getRoom(roomId) {
+      const row = await findVisibleRoom(db, appId, roomId);
+      return row ? toView(row) : null;
+    },
+
+    async pinRoom(roomId, pinned) {
+      const row = await setRoomPinned(db, appId, roomId, pinned, new Date());
+      if (!row) throw new AppError('NOT_FOUND', `Room ${roomId} is not known (or archived)`);
+      if (options.onDataChanged) await options.onDataChanged();
+      return toView(row);
+    },
+  };
+}

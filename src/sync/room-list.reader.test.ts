@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+
+import type { WechatRoom } from '../wechat/wechat.schemas.js';
+import { wechatRoomSchema } from '../wechat/wechat.schemas.js';
+import { readFullRoomList, type FetchRoomPage } from './room-list.reader.js';
+
+const room = (roomid: number): WechatRoom =>
+  wechatRoomSchema.parse({ roomid, name: `room ${roomid}`, live_status: 103, start_time: roomid, end_time: roomid + 1 });
+
+/** A list sorted newest first, served like WeChat: at most `cap` rows a page, whatever is asked. */
+function wechatLike(ids: () => number[], cap = 50): { fetch: FetchRoomPage; calls: Array<[number, number]> } {
+  const calls: Array<[number, number]> = [];
+  return {
+    calls,
+    fetch: async (start, limit) => {
+      calls.push([start, limit]);
+      const all = ids();
+      if (all.length === 0) return { rooms: [], total: null };
+      if (start >= all.length) return { rooms: [], total: null };
+      return { rooms: all.slice(start, start + Math.min(limit, cap)).map(room), total: all.length };
+    },
+  };
+}
+
+const range = (count: number) => Array.from({ length: count }, (_, index) => count - index);
+
+describe('readFullRoomList', () => {
+  it('pages by the rows WeChat returns (50), not by the 100 asked for', async () => {
+    const source = wechatLike(() => range(120));
+    const result = await readFullRoomList(source.fetch);
+    expect(result.rooms.size).toBe(120);
+    expect(source.calls).toEqual([
+      [0, 100],
+      [50, 100],
+      [100, 100],
+    ]);
+  });
+
+  it('makes no extra call when the total is a multiple of the page size', async () => {
+    const source = wechatLike(() => range(100));
+    await readFullRoomList(source.fetch);
+    expect(source.calls.map(([start]) => start)).toEqual([0, 50]);
+  });
+
+  it('treats an empty answer at offset 0 as no rooms at all', async () => {
+    const source = wechatLike(() => []);
+    const result = await readFullRoomList(source.fetch);
+    expect(result).toMatchObject({ total: 0, complete: true, passes: 1 });
+    expect(result.rooms.size).toBe(0);
+  });
+
+  it('re-reads when a room is created mid-read, and ends with every room', async () => {
+    let ids = range(120);
+    const source = wechatLike(() => ids);
+    const fetch: FetchRoomPage = async (start, limit) => {
+      const page = await source.fetch(start, limit);
+      if (start === 0 && source.calls.length === 1) ids = [1000, ...ids];
+      return page;
+    };
+    const result = await readFullRoomList(fetch);
+    expect(result.complete).toBe(true);
+    expect(result.passes).toBe(2);
+    expect([...result.rooms.keys()].sort((a, b) => a - b)).toEqual([...range(120), 1000].sort((a, b) => a - b));
+  });
+
+  it('re-reads when a room is deleted mid-read, so rooms pushed to an earlier offset are not missed', async () => {
+    let ids = range(120);
+    const source = wechatLike(() => ids);
+    const fetch: FetchRoomPage = async (start, limit) => {
+      const page = await source.fetch(start, limit);
+      if (start === 0 && source.calls.length === 1) ids = ids.filter((id) => id !== 120);
+      return page;
+    };
+    const result = await readFullRoomList(fetch);
+    expect(result.complete).toBe(true);
+    // Room 70 moved from offset 50 to 49 after the first page: only the re-read finds it.
+    for (const id of range(119)) expect(result.rooms.has(id)).toBe(true);
+  });
+
+  it('deduplicates rooms seen on two pages', async () => {
+    const fetch: FetchRoomPage = async (start) =>
+      start === 0 ? { rooms: [room(3), room(2)], total: 3 } : { rooms: [room(2), room(1)], total: 3 };
+    const result = await readFullRoomList(fetch, { pageLimit: 2 });
+    expect([...result.rooms.keys()]).toEqual([3, 2, 1]);
+  });
+
+  it('gives up after a bounded number of passes when the list never settles', async () => {
+    let total = 10;
+    const fetch: FetchRoomPage = async (start) => {
+      total += 1;
+      return { rooms: start === 0 ? [room(total)] : [], total };
+    };
+    const result = await readFullRoomList(fetch, { maxPasses: 3 });
+    expect(result).toMatchObject({ complete: false, passes: 3 });
+  });
+});

@@ -1,0 +1,79 @@
+import { and, desc, eq } from 'drizzle-orm';
+
+import type { Database } from '../db/client.js';
+import { syncRuns, type SyncRunRow, type syncTriggers } from '../db/schema.js';
+import type { ErrorCode } from '../errors.js';
+
+export type SyncTrigger = (typeof syncTriggers)[number];
+
+export interface SyncCounts {
+  roomsAdded: number;
+  roomsUpdated: number;
+  roomsArchived: number;
+  roomsRestored: number;
+  replaysFetched: number;
+  listCalls: number;
+  replayCalls: number;
+  tokenCalls: number;
+}
+
+type Executor = Pick<Database, 'select' | 'insert' | 'update'>;
+
+/**
+ * Closes runs left "running" by a process that died mid-sync. Only called while holding the sync
+ * lock, so no live sync of this app can be among them.
+ */
+export async function failInterruptedRuns(db: Executor, appId: string, now: Date): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({
+      outcome: 'failed',
+      finishedAt: now,
+      errorCode: 'INTERRUPTED' satisfies ErrorCode,
+      errorMessage: 'The process running this sync stopped before it finished',
+    })
+    .where(and(eq(syncRuns.appId, appId), eq(syncRuns.outcome, 'running')));
+}
+
+export async function startSyncRun(
+  db: Executor,
+  appId: string,
+  trigger: SyncTrigger,
+  now: Date,
+): Promise<number> {
+  const [result] = await db
+    .insert(syncRuns)
+    .values({ appId, trigger, outcome: 'running', startedAt: now })
+    .$returningId();
+  if (!result) throw new Error('sync_runs insert returned no id');
+  return result.id;
+}
+
+export async function finishSyncRun(
+  db: Executor,
+  runId: number,
+  now: Date,
+  counts: SyncCounts,
+  failure?: { code: ErrorCode; message: string; errcode?: number },
+): Promise<void> {
+  await db
+    .update(syncRuns)
+    .set({
+      ...counts,
+      outcome: failure ? 'failed' : 'succeeded',
+      finishedAt: now,
+      errorCode: failure?.code ?? null,
+      wechatErrcode: failure?.errcode ?? null,
+      errorMessage: failure ? failure.message.slice(0, 1024) : null,
+    })
+    .where(eq(syncRuns.id, runId));
+}
+
+export async function listSyncRuns(db: Executor, appId: string, limit: number): Promise<SyncRunRow[]> {
+  return db
+    .select()
+    .from(syncRuns)
+    .where(eq(syncRuns.appId, appId))
+    .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
+    .limit(limit);
+}

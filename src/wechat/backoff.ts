@@ -1,0 +1,19 @@
+export interface RetryPolicy {
+  /** Total attempts including the first one. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const defaultRetryPolicy: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 4_000 };
+
+/**
+ * Exponential backoff with "full jitter": instances that failed together do not retry together.
+ * `attempt` is the number of attempts already made (1 after the first failure).
+ */
+export function backoffDelay(policy: RetryPolicy, attempt: number, random = Math.random): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

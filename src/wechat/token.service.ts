@@ -1,0 +1,176 @@
+import type { Logger } from 'pino';
+
+import type { RedisClient } from '../redis/client.js';
+import { redisKeys } from '../redis/keys.js';
+import { tryAcquireLock } from '../redis/lock.js';
+import { sleep } from './backoff.js';
+import { chinaDay, msUntilChinaMidnight } from './wechat-time.js';
+import { TokenUnavailableError, WechatApiError, type WechatEndpoint } from './wechat.errors.js';
+import type { WechatHttp } from './wechat.http.js';
+import { wechatStatusSchema, wechatTokenSchema } from './wechat.schemas.js';
+import { parseWith } from './wechat.parse.js';
+
+/** Cache a token this much shorter than WeChat says, so nobody sends one that expires in flight. */
+const EXPIRY_MARGIN_SECONDS = 120;
+/** The scheduled refresh renews a cached token with less than this left. */
+const REFRESH_WHEN_LEFT_SECONDS = 15 * 60;
+/** WeChat's force_refresh rules: 20 a day, and calls under 30 s apart do not refresh again. */
+const FORCE_REFRESH_DAILY_LIMIT = 20;
+const FORCE_REFRESH_SPACING_MS = 30_000;
+const REFRESH_LOCK_TTL_MS = 15_000;
+const WAIT_FOR_OTHER_INSTANCE_MS = 10_000;
+
+const STABLE_TOKEN: WechatEndpoint = '/cgi-bin/stable_token';
+
+export interface TokenServiceOptions {
+  appid: string;
+  secret: string;
+  http: WechatHttp;
+  redis: RedisClient;
+  logger: Logger;
+}
+
+/** Counts the token fetches a piece of work caused (a sync reports them). */
+export interface TokenMeter {
+  tokenCalls: number;
+}
+
+export interface TokenService {
+  /** The cached token, fetching one (once across all instances) when there is none. */
+  getToken(meter?: TokenMeter): Promise<string>;
+  /**
+   * Called after WeChat rejected `rejected`: drops it from the cache (only if it is still the
+   * cached one) and returns a fresh token. Falls back to force_refresh, within WeChat's budget,
+   * only when WeChat hands the rejected token back.
+   */
+  replaceRejected(rejected: string, meter?: TokenMeter): Promise<string>;
+  /** For the scheduled job: renews the cached token when it is missing or close to expiry. */
+  refreshIfExpiring(): Promise<'refreshed' | 'fresh' | 'locked'>;
+  /** Seconds the cached token has left, or null when none is cached. */
+  cachedTtlSeconds(): Promise<number | null>;
+}
+
+// Delete only if the cached token is still the one that failed: another instance may have replaced it.
+const DELETE_IF_EQUAL = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export function createTokenService(options: TokenServiceOptions): TokenService {
+  const { appid, secret, http, redis, logger } = options;
+  const tokenKey = redisKeys.accessToken(appid);
+
+  async function fetchFromWechat(forceRefresh: boolean): Promise<{ token: string; ttl: number }> {
+    const body = await http.post(STABLE_TOKEN, {
+      grant_type: 'client_credential',
+      appid,
+      secret,
+      force_refresh: forceRefresh,
+    });
+    const status = parseWith(wechatStatusSchema, body, STABLE_TOKEN);
+    if (status.errcode) {
+      throw new WechatApiError(status.errcode, status.errmsg ?? '', STABLE_TOKEN);
+    }
+    const answer = parseWith(wechatTokenSchema, body, STABLE_TOKEN);
+    return {
+      token: answer.access_token,
+      ttl: Math.max(30, answer.expires_in - EXPIRY_MARGIN_SECONDS),
+    };
+  }
+
+  /** Fetches and caches a token while holding the refresh lock; others wait for the cache. */
+  async function refresh(
+    meter: TokenMeter | undefined,
+    forceRefresh: boolean,
+    shouldFetch: () => Promise<boolean>,
+  ): Promise<string> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_INSTANCE_MS;
+    for (;;) {
+      const lock = await tryAcquireLock(redis, redisKeys.tokenRefreshLock(appid), REFRESH_LOCK_TTL_MS);
+      if (lock) {
+        try {
+          // Another instance may have refreshed between our read and our lock.
+          if (!(await shouldFetch())) {
+            const cached = await redis.get(tokenKey);
+            if (cached) return cached;
+          }
+          if (meter) meter.tokenCalls += 1;
+          const { token, ttl } = await fetchFromWechat(forceRefresh);
+          await redis.set(tokenKey, token, 'EX', ttl);
+          logger.info({ ttlSeconds: ttl, forceRefresh }, 'wechat access token refreshed');
+          return token;
+        } finally {
+          await lock.release();
+        }
+      }
+      await sleep(100);
+      const cached = await redis.get(tokenKey);
+      if (cached && !forceRefresh) return cached;
+      if (Date.now() > deadline) {
+        throw new TokenUnavailableError('Timed out waiting for another instance to refresh the access token');
+      }
+    }
+  }
+
+  /** Reserves one force_refresh within WeChat's budget; false when the budget does not allow it. */
+  async function reserveForceRefresh(): Promise<boolean> {
+    const spaced = await redis.set(
+      redisKeys.forceRefreshLast(appid),
+      String(Date.now()),
+      'PX',
+      FORCE_REFRESH_SPACING_MS,
+      'NX',
+    );
+    if (spaced !== 'OK') return false;
+    const budgetKey = redisKeys.forceRefreshBudget(appid, chinaDay());
+    const [[, used]] = (await redis
+      .multi()
+      .incr(budgetKey)
+      .pexpire(budgetKey, msUntilChinaMidnight() + 60_000)
+      .exec()) as [[Error | null, number], [Error | null, number]];
+    return used <= FORCE_REFRESH_DAILY_LIMIT;
+  }
+
+  return {
+    async getToken(meter) {
+      const cached = await redis.get(tokenKey);
+      if (cached) return cached;
+      return refresh(meter, false, async () => !(await redis.get(tokenKey)));
+    },
+
+    async replaceRejected(rejected, meter) {
+      await redis.eval(DELETE_IF_EQUAL, 1, tokenKey, rejected);
+      const fresh = await refresh(meter, false, async () => {
+        const cached = await redis.get(tokenKey);
+        return !cached || cached === rejected;
+      });
+      if (fresh !== rejected) return fresh;
+      // WeChat handed back the token it just rejected: only a force refresh replaces it.
+      if (!(await reserveForceRefresh())) {
+        logger.warn('access token rejected again, but the force_refresh budget is spent');
+        return fresh;
+      }
+      logger.warn('access token rejected although fresh: forcing a refresh');
+      return refresh(meter, true, async () => true);
+    },
+
+    async refreshIfExpiring() {
+      const ttl = await redis.ttl(tokenKey);
+      if (ttl > REFRESH_WHEN_LEFT_SECONDS) return 'fresh';
+      const lock = await tryAcquireLock(redis, redisKeys.tokenRefreshLock(appid), REFRESH_LOCK_TTL_MS);
+      if (!lock) return 'locked';
+      try {
+        // With the stable token API WeChat returns the same token until it rotates it (5 minutes
+        // before expiry), so this renews the cache's TTL or picks up the rotated token.
+        const { token, ttl: freshTtl } = await fetchFromWechat(false);
+        await redis.set(tokenKey, token, 'EX', freshTtl);
+        logger.info({ ttlSeconds: freshTtl }, 'scheduled access token refresh');
+        return 'refreshed';
+      } finally {
+        await lock.release();
+      }
+    },
+
+    async cachedTtlSeconds() {
+      const ttl = await redis.ttl(tokenKey);
+      return ttl > 0 ? ttl : null;
+    },
+  };
+}

@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+
+import { backoffDelay, defaultRetryPolicy, sleep, type RetryPolicy } from './backoff.js';
+import type { QuotaService } from './quota.service.js';
+import type { TokenMeter, TokenService } from './token.service.js';
+import {
+  EMPTY_LIST_ERRCODES,
+  QUOTA_EXHAUSTED_ERRCODE,
+  REPLAY_NOT_READY_ERRCODE,
+  WechatApiError,
+  WechatError,
+  type WechatEndpoint,
+} from './wechat.errors.js';
+import type { WechatHttp } from './wechat.http.js';
+import { parseWith } from './wechat.parse.js';
+import {
+  wechatQuotaSchema,
+  wechatReplayListSchema,
+  wechatRoomListSchema,
+  wechatStatusSchema,
+  type WechatReplay,
+  type WechatRoom,
+} from './wechat.schemas.js';
+
+const GETLIVEINFO: WechatEndpoint = '/wxa/business/getliveinfo';
+const QUOTA_GET: WechatEndpoint = '/cgi-bin/openapi/quota/get';
+/** Token rejections tolerated per call: one with a fresh token, one after a force refresh. */
+const MAX_TOKEN_RETRIES = 2;
+
+/** What one piece of work spent on WeChat; the sync records it per run. */
+export interface CallMeter extends TokenMeter {
+  listCalls: number;
+  replayCalls: number;
+}
+
+export const newCallMeter = (): CallMeter => ({ listCalls: 0, replayCalls: 0, tokenCalls: 0 });
+
+export interface RoomListPage {
+  rooms: WechatRoom[];
+  /** WeChat's total; null when it answered "empty" (errcode 1 or 9410000) without one. */
+  total: number | null;
+}
+
+export interface ReplayPage {
+  replays: WechatReplay[];
+  total: number;
+}
+
+export interface WechatLiveClient {
+  listRooms(page: { start: number; limit: number }, meter?: CallMeter): Promise<RoomListPage>;
+  /** One page of a room's replays, or 'not-ready' when WeChat has none for it (yet). */
+  listReplays(
+    roomId: number,
+    page: { start: number; limit: number },
+    meter?: CallMeter,
+  ): Promise<ReplayPage | 'not-ready'>;
+  /** Reads the account's real getliveinfo quota into the quota counter, once a day. */
+  refreshQuotaLimit(meter?: CallMeter): Promise<void>;
+}
+
+export interface WechatClientOptions {
+  http: WechatHttp;
+  tokens: TokenService;
+  quota: QuotaService;
+  logger: Logger;
+  retry?: RetryPolicy;
+}
+
+export function createWechatClient(options: WechatClientOptions): WechatLiveClient {
+  const { http, tokens, quota, logger } = options;
+  const retry = options.retry ?? defaultRetryPolicy;
+
+  /**
+   * Sends one call with the cached token. Token rejections get a fresh token (bounded); transient
+   * failures are retried with backoff (bounded); getliveinfo calls are counted against the quota
+   * before each send, retries included, because WeChat counts them too.
+   */
+  async function call(
+    endpoint: WechatEndpoint,
+    body: unknown,
+    meter: CallMeter | undefined,
+    countCall: (() => Promise<void>) | null,
+  ): Promise<{ body: unknown; errcode: number }> {
+    let token = await tokens.getToken(meter);
+    let tokenRetries = 0;
+    let attempts = 0;
+    for (;;) {
+      attempts += 1;
+      if (countCall) await countCall();
+      try {
+        const answer = await http.post(endpoint, body, token);
+        const status = parseWith(wechatStatusSchema, answer, endpoint);
+        const errcode = status.errcode ?? 0;
+        if (errcode === 0 || EMPTY_LIST_ERRCODES.has(errcode) || errcode === REPLAY_NOT_READY_ERRCODE) {
+          return { body: answer, errcode };
+        }
+        throw new WechatApiError(errcode, status.errmsg ?? '', endpoint);
+      } catch (error) {
+        if (error instanceof WechatApiError && error.isTokenRejected && tokenRetries < MAX_TOKEN_RETRIES) {
+          tokenRetries += 1;
+          logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
+          token = await tokens.replaceRejected(token, meter);
+          continue;
+        }
+        if (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE) {
+          await quota.markDaySpent();
+          throw error;
+        }
+        if (error instanceof WechatError && error.retryable && attempts < retry.attempts) {
+          const delay = backoffDelay(retry, attempts);
+          logger.warn({ endpoint, attempt: attempts, delayMs: delay, err: error.message }, 'retrying WeChat call');
+          await sleep(delay);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  const countLiveInfoCall = (kind: 'listCalls' | 'replayCalls', meter: CallMeter | undefined) => async () => {
+    await quota.reserveCall();
+    if (meter) meter[kind] += 1;
+  };
+
+  return {
+    async listRooms(page, meter) {
+      const { body, errcode } = await call(
+        GETLIVEINFO,
+        { start: page.start, limit: page.limit },
+        meter,
+        countLiveInfoCall('listCalls', meter),
+      );
+      if (errcode !== 0) {
+        // 1 (no room created) and 9410000 (nothing at this offset) are an empty list.
+        return { rooms: [], total: null };
+      }
+      const list = parseWith(wechatRoomListSchema, body, GETLIVEINFO);
+      return { rooms: list.room_info, total: list.total };
+    },
+
+    async listReplays(roomId, page, meter) {
+      const { body, errcode } = await call(
+        GETLIVEINFO,
+        { action: 'get_replay', room_id: roomId, start: page.start, limit: page.limit },
+        meter,
+        countLiveInfoCall('replayCalls', meter),
+      );
+      if (errcode === REPLAY_NOT_READY_ERRCODE) return 'not-ready';
+      if (errcode !== 0) return { replays: [], total: 0 };
+      const list = parseWith(wechatReplayListSchema, body, GETLIVEINFO);
+      return { replays: list.live_replay, total: list.total };
+    },
+
+    async refreshQuotaLimit(meter) {
+      if (await quota.hasLimitForToday()) return;
+      try {
+        const { body } = await call(QUOTA_GET, { cgi_path: GETLIVEINFO }, meter, null);
+        const { quota: figures } = parseWith(wechatQuotaSchema, body, QUOTA_GET);
+        await quota.recordWechatFigures({ dailyLimit: figures.daily_limit, used: figures.used });
+      } catch (error) {
+        if (!(error instanceof WechatError)) throw error;
+        // The quota API is a nicety: without it the configured WECHAT_DAILY_QUOTA applies.
+        logger.warn({ err: (error as Error).message }, 'could not read the getliveinfo quota from WeChat; using the configured limit');
+        await quota.recordFallbackLimit();
+      }
+    },
+  };
+}
