@@ -1,6 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // Resolve `graphql` as Node does (its CommonJS entry), the copy type-graphql and Apollo load:
+    // Vite would otherwise pick index.mjs for our sources and the two copies would not mix.
+    alias: { graphql: 'graphql/index.js' },
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['./test/support/global-setup.ts'],
