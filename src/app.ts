@@ -56,7 +56,10 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const redis = createRedis(config.redisUrl, { connectionName: 'wxlive' });
   const appId = config.wechat.appid;
 
-  const http = createWechatHttp({ apiBase: config.wechat.apiBase, timeoutMs: config.wechat.timeoutMs });
+  const http = createWechatHttp({
+    apiBase: config.wechat.apiBase,
+    timeoutMs: config.wechat.timeoutMs,
+  });
   const tokens = createTokenService({
     appid: appId,
     secret: config.wechat.secret,
@@ -64,7 +67,11 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     redis,
     logger: logger.child({ component: 'token' }),
   });
-  const quota = createQuotaService({ appid: appId, redis, fallbackDailyLimit: config.wechat.dailyQuotaFallback });
+  const quota = createQuotaService({
+    appid: appId,
+    redis,
+    fallbackDailyLimit: config.wechat.dailyQuotaFallback,
+  });
   const wechat = createWechatClient({
     http,
     tokens,
@@ -82,7 +89,14 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     settings: config.sync,
   });
   const rooms = createRoomService({ db: db.db, appId, defaultAnchorImg: config.defaultAnchorImg });
-  const services: AppServices = { appId, db: db.db, rooms, sync, quota, defaultAnchorImg: config.defaultAnchorImg };
+  const services: AppServices = {
+    appId,
+    db: db.db,
+    rooms,
+    sync,
+    quota,
+    defaultAnchorImg: config.defaultAnchorImg,
+  };
 
   const production = config.env === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
@@ -109,7 +123,11 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const httpServer = createHttpServer<GraphQLContext>({
     apollo,
     logger,
-    buildContext: async (request, requestId) => ({ requestId, isAdmin: isAdminRequest(request), services }),
+    buildContext: async (request, requestId) => ({
+      requestId,
+      isAdmin: isAdminRequest(request),
+      services,
+    }),
     checkReadiness: async () => {
       await db.db.execute(sql`select 1`);
       const pong = await redis.ping();
@@ -131,8 +149,17 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
       });
       if (config.scheduler.enabled) {
         jobs.push(
-          scheduleTokenRefreshJob({ cron: config.scheduler.tokenRefreshCron, tokens, logger: logger.child({ job: 'refresh-token' }) }),
-          scheduleSyncJob({ cron: config.scheduler.syncCron, sync, quota, logger: logger.child({ job: 'sync-rooms' }) }),
+          scheduleTokenRefreshJob({
+            cron: config.scheduler.tokenRefreshCron,
+            tokens,
+            logger: logger.child({ job: 'refresh-token' }),
+          }),
+          scheduleSyncJob({
+            cron: config.scheduler.syncCron,
+            sync,
+            quota,
+            logger: logger.child({ job: 'sync-rooms' }),
+          }),
         );
       }
       const { port: actualPort } = httpServer.address() as AddressInfo;

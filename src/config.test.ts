@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 
 import { ConfigError, loadConfig } from './config.js';
 
-const valid = { WECHAT_APPID: 'wx1234567890abcdef', WECHAT_SECRET: 'a-very-secret-secret', ADMIN_TOKEN: 'admin-token-of-16+chars' };
+const valid = {
+  WECHAT_APPID: 'wx1234567890abcdef',
+  WECHAT_SECRET: 'a-very-secret-secret',
+  ADMIN_TOKEN: 'admin-token-of-16+chars',
+};
 
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
@@ -21,13 +25,25 @@ describe('loadConfig', () => {
   it('reports every bad or missing setting at once, by name, without echoing values', () => {
     let caught: unknown;
     try {
-      loadConfig({ WECHAT_SECRET: 'short', PORT: 'eighty', SYNC_CRON: 'every minute', DATABASE_URL: 'postgres://x/y' });
+      loadConfig({
+        WECHAT_SECRET: 'short',
+        PORT: 'eighty',
+        SYNC_CRON: 'every minute',
+        DATABASE_URL: 'postgres://x/y',
+      });
     } catch (error) {
       caught = error;
     }
     expect(caught).toBeInstanceOf(ConfigError);
     const message = (caught as ConfigError).message;
-    for (const key of ['WECHAT_APPID', 'WECHAT_SECRET', 'ADMIN_TOKEN', 'PORT', 'SYNC_CRON', 'DATABASE_URL']) {
+    for (const key of [
+      'WECHAT_APPID',
+      'WECHAT_SECRET',
+      'ADMIN_TOKEN',
+      'PORT',
+      'SYNC_CRON',
+      'DATABASE_URL',
+    ]) {
       expect(message).toContain(key);
     }
     expect(message).not.toContain('short');

@@ -19,7 +19,9 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['mysql:']).default('mysql://root@127.0.0.1:3306/wxlive'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
-  WECHAT_APPID: z.string().regex(/^wx[0-9a-zA-Z]{6,32}$/, 'must look like a mini-program appid (wx…)'),
+  WECHAT_APPID: z
+    .string()
+    .regex(/^wx[0-9a-zA-Z]{6,32}$/, 'must look like a mini-program appid (wx…)'),
   WECHAT_SECRET: z.string().min(8, 'must be the mini-program AppSecret'),
   WECHAT_API_BASE: url(['https:', 'http:']).default('https://api.weixin.qq.com'),
   WECHAT_DAILY_QUOTA: positiveInt.default(500),
@@ -45,7 +47,7 @@ const envSchema = z.object({
   REPLAY_RETRY_MINUTES: positiveInt.default(30),
   /** ...and no longer once it ended this many days ago. */
   REPLAY_GIVE_UP_DAYS: positiveInt.default(7),
-  SYNC_LOCK_TTL_SECONDS: positiveInt.default(300),
+  SYNC_LOCK_TTL_SECONDS: positiveInt.default(60),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -147,4 +149,17 @@ export function loadDotEnvFile(path = '.env'): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/**
+ * Config for the demo: the given settings (the simulator's appid, secret and URL) on top of the
+ * environment, on top of demo defaults (its own database, so a user's `wxlive` is never touched).
+ */
+export function loadDemoConfig(forced: Record<string, string>): Config {
+  return loadConfig({
+    DATABASE_URL: 'mysql://root@127.0.0.1:3306/wxlive_demo',
+    SYNC_CRON: '* * * * *',
+    ...process.env,
+    ...forced,
+  });
 }

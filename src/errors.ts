@@ -57,7 +57,11 @@ const CONNECTION_ERROR_CODES = new Set([
   'QUEUE_LIMIT_REACHED',
 ]);
 const CONNECTION_ERROR_NAMES = new Set(['MaxRetriesPerRequestError']);
-const CONNECTION_ERROR_MESSAGES = [/Connection is closed/i, /Command timed out/i, /Stream isn't writeable/i];
+const CONNECTION_ERROR_MESSAGES = [
+  /Connection is closed/i,
+  /Command timed out/i,
+  /Stream isn't writeable/i,
+];
 
 /** Maps any thrown value to a stable code and a message fit for a client. */
 export function classifyError(error: unknown): ClassifiedError {
@@ -65,7 +69,12 @@ export function classifyError(error: unknown): ClassifiedError {
     return { code: error.code, message: error.message, errcode: error.errcode, safeToShow: true };
   }
   if (error instanceof QuotaExhaustedError) {
-    return { code: 'QUOTA_EXHAUSTED', message: error.message, errcode: error.errcode, safeToShow: true };
+    return {
+      code: 'QUOTA_EXHAUSTED',
+      message: error.message,
+      errcode: error.errcode,
+      safeToShow: true,
+    };
   }
   if (error instanceof WechatApiError) {
     return {
@@ -101,7 +110,8 @@ function connectionFailure(error: unknown): 'MySQL' | 'Redis' | null {
   let current: unknown = error;
   for (let depth = 0; current instanceof Error && depth < 5; depth += 1) {
     const code = (current as { code?: unknown }).code;
-    const fromRedis = /redis/i.test(current.stack ?? '') || CONNECTION_ERROR_NAMES.has(current.name);
+    const fromRedis =
+      /redis/i.test(current.stack ?? '') || CONNECTION_ERROR_NAMES.has(current.name);
     if (
       (typeof code === 'string' && CONNECTION_ERROR_CODES.has(code)) ||
       CONNECTION_ERROR_NAMES.has(current.name) ||

@@ -26,23 +26,28 @@ export interface LoggerOptions {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
-  const logger = pino({
-    level: options.level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    // An access token travels in URL query strings: scrub it from any message that quotes a URL.
-    hooks: {
-      logMethod(args, method) {
-        const scrubbed = args.map((arg) => (typeof arg === 'string' ? redactSecretsInText(arg) : arg));
-        method.apply(this, scrubbed as Parameters<typeof method>);
+  const logger = pino(
+    {
+      level: options.level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // An access token travels in URL query strings: scrub it from any message that quotes a URL.
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) =>
+            typeof arg === 'string' ? redactSecretsInText(arg) : arg,
+          );
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
       },
+      formatters: {
+        log: (object) => redactErrorMessages(object),
+      },
+      ...(options.pretty
+        ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }
+        : {}),
     },
-    formatters: {
-      log: (object) => redactErrorMessages(object),
-    },
-    ...(options.pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:standard' } } }
-      : {}),
-  }, ...(options.destination && !options.pretty ? [options.destination] : []));
+    ...(options.destination && !options.pretty ? [options.destination] : []),
+  );
   return logger;
 }
 
@@ -56,7 +61,11 @@ function redactErrorMessages(object: Record<string, unknown>): Record<string, un
   if (err instanceof Error) {
     return {
       ...object,
-      err: { type: err.name, message: redactSecretsInText(err.message), stack: redactSecretsInText(err.stack ?? '') },
+      err: {
+        type: err.name,
+        message: redactSecretsInText(err.message),
+        stack: redactSecretsInText(err.stack ?? ''),
+      },
     };
   }
   return object;

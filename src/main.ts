@@ -15,10 +15,16 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
+const logger = createLogger({
+  level: config.logLevel,
+  pretty: config.env === 'development' && process.stdout.isTTY,
+});
 const app = await createApp(config, { logger });
 const url = await app.listen();
-logger.info({ url, appid: config.wechat.appid, syncCron: config.scheduler.syncCron }, `wxlive listening at ${url}`);
+logger.info(
+  { url, appid: config.wechat.appid, syncCron: config.scheduler.syncCron },
+  `wxlive listening at ${url}`,
+);
 
 let stopping = false;
 async function shutdown(signal: string): Promise<void> {

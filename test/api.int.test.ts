@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { endedRoom, roomsFixture } from './support/fixtures.js';
-import { PIN_ROOM, QUOTA, ROOM, ROOMS, SYNC_REPLAY, SYNC_ROOMS, SYNC_RUNS, type RoomJson } from './support/queries.js';
+import {
+  PIN_ROOM,
+  QUOTA,
+  ROOM,
+  ROOMS,
+  SYNC_REPLAY,
+  SYNC_ROOMS,
+  SYNC_RUNS,
+  type RoomJson,
+} from './support/queries.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 
 type Page = { rooms: { items: RoomJson[]; totalCount: number; page: number; pageSize: number } };
@@ -10,7 +19,13 @@ let t: TestApp;
 beforeAll(async () => {
   // 25 not-started rooms, 1000..1024 (1024 newest), plus two ended ones with older start times.
   t = await startTestApp({
-    sim: { rooms: [...roomsFixture(25), endedRoom(7, { start_time: 1_600_000_000 }), endedRoom(8, { start_time: 1_600_000_000 })] },
+    sim: {
+      rooms: [
+        ...roomsFixture(25),
+        endedRoom(7, { start_time: 1_600_000_000 }),
+        endedRoom(8, { start_time: 1_600_000_000 }),
+      ],
+    },
     env: { DEFAULT_ANCHOR_IMG: 'https://cdn.example/default-anchor.png' },
   });
   const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
@@ -24,10 +39,14 @@ describe('rooms query', () => {
   it('pages with totalCount, newest start time first', async () => {
     const first = await t.gql<Page>(ROOMS, { page: 1, pageSize: 10 });
     expect(first.data!.rooms).toMatchObject({ totalCount: 27, page: 1, pageSize: 10 });
-    expect(first.data!.rooms.items.map((room) => room.roomId)).toEqual([1024, 1023, 1022, 1021, 1020, 1019, 1018, 1017, 1016, 1015]);
+    expect(first.data!.rooms.items.map((room) => room.roomId)).toEqual([
+      1024, 1023, 1022, 1021, 1020, 1019, 1018, 1017, 1016, 1015,
+    ]);
     const last = await t.gql<Page>(ROOMS, { page: 3, pageSize: 10 });
     // Equal start times fall back to room id, newest first.
-    expect(last.data!.rooms.items.map((room) => room.roomId)).toEqual([1004, 1003, 1002, 1001, 1000, 8, 7]);
+    expect(last.data!.rooms.items.map((room) => room.roomId)).toEqual([
+      1004, 1003, 1002, 1001, 1000, 8, 7,
+    ]);
   });
 
   it('uses page 1 and pageSize 10 by default', async () => {
@@ -45,7 +64,15 @@ describe('rooms query', () => {
   it('returns goods with prices in fen and the default anchor image when WeChat gave none', async () => {
     const room = (await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room;
     expect(room.goods).toEqual([
-      { goodsId: 91000, name: '测试商品', coverImg: expect.any(String), url: 'pages/goods/detail?goods_id=91000', price: 9900, price2: 0, priceType: 1 },
+      {
+        goodsId: 91000,
+        name: '测试商品',
+        coverImg: expect.any(String),
+        url: 'pages/goods/detail?goods_id=91000',
+        price: 9900,
+        price2: 0,
+        priceType: 1,
+      },
     ]);
     expect(room.anchorImg).toBe('https://cdn.example/default-anchor.png');
   });
@@ -73,8 +100,12 @@ describe('rooms query', () => {
 
 describe('room query', () => {
   it('answers null for an unknown room and BAD_USER_INPUT for a nonsense id', async () => {
-    expect((await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 424242 })).data!.room).toBeNull();
-    expect((await t.gql(ROOM, { roomId: -1 })).errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(
+      (await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 424242 })).data!.room,
+    ).toBeNull();
+    expect((await t.gql(ROOM, { roomId: -1 })).errors?.[0]?.extensions?.code).toBe(
+      'BAD_USER_INPUT',
+    );
   });
 });
 
@@ -87,24 +118,29 @@ describe('admin operations', () => {
     ['syncRuns', SYNC_RUNS, { limit: 5 }],
   ];
 
-  it.each(adminOperations)('%s without or with a wrong token is UNAUTHENTICATED and does nothing', async (_name, query, variables) => {
-    const before = t.sim.stats();
-    const [runsBefore] = (await t.app.db.pool.query('select count(*) as n from sync_runs where app_id = ?', [t.appId])) as unknown as [
-      Array<{ n: number }>,
-    ];
-    for (const options of [{}, { token: 'wrong-token' }, { token: '' }]) {
-      const answer = await t.gql(query, variables, options);
-      expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-      expect(answer.data ?? null).toBeNull();
-    }
-    expect(t.sim.stats()).toEqual(before);
-    const [runsAfter] = (await t.app.db.pool.query('select count(*) as n from sync_runs where app_id = ?', [t.appId])) as unknown as [
-      Array<{ n: number }>,
-    ];
-    expect(runsAfter[0]!.n).toBe(runsBefore[0]!.n);
-    const room = (await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room;
-    expect(room.pinned).toBe(false);
-  });
+  it.each(adminOperations)(
+    '%s without or with a wrong token is UNAUTHENTICATED and does nothing',
+    async (_name, query, variables) => {
+      const before = t.sim.stats();
+      const [runsBefore] = (await t.app.db.pool.query(
+        'select count(*) as n from sync_runs where app_id = ?',
+        [t.appId],
+      )) as unknown as [Array<{ n: number }>];
+      for (const options of [{}, { token: 'wrong-token' }, { token: '' }]) {
+        const answer = await t.gql(query, variables, options);
+        expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+        expect(answer.data ?? null).toBeNull();
+      }
+      expect(t.sim.stats()).toEqual(before);
+      const [runsAfter] = (await t.app.db.pool.query(
+        'select count(*) as n from sync_runs where app_id = ?',
+        [t.appId],
+      )) as unknown as [Array<{ n: number }>];
+      expect(runsAfter[0]!.n).toBe(runsBefore[0]!.n);
+      const room = (await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room;
+      expect(room.pinned).toBe(false);
+    },
+  );
 
   it('pins a room to the top and unpins it back into place', async () => {
     const pinned = await t.gql(PIN_ROOM, { roomId: 7, pinned: true }, { admin: true });
@@ -122,7 +158,9 @@ describe('admin operations', () => {
   });
 
   it("reports today's quota in China days", async () => {
-    const answer = await t.gql<{ quota: { date: string; used: number; limit: number; remaining: number } }>(QUOTA, {}, { admin: true });
+    const answer = await t.gql<{
+      quota: { date: string; used: number; limit: number; remaining: number };
+    }>(QUOTA, {}, { admin: true });
     const quota = answer.data!.quota;
     expect(quota.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(quota.limit).toBe(500);
@@ -153,6 +191,12 @@ describe('HTTP surface', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ data: { rooms: { totalCount: 27 } } });
+  });
+
+  it('shows Apollo Sandbox as the landing page outside production', async () => {
+    const response = await fetch(t.url, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toMatch(/sandbox/i);
   });
 
   it('refuses an oversized body with 413 before parsing it', async () => {

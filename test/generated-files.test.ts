@@ -21,9 +21,24 @@ describe('committed generated files', () => {
     try {
       await cp('drizzle', scratch, { recursive: true });
       const before = await readdir(scratch, { recursive: true });
-      await run('npx', ['drizzle-kit', 'generate', '--dialect', 'mysql', '--schema', 'src/db/schema.ts', '--casing', 'snake_case', '--out', scratch], {
-        timeout: 60_000,
-      });
+      await run(
+        'npx',
+        [
+          'drizzle-kit',
+          'generate',
+          '--dialect',
+          'mysql',
+          '--schema',
+          'src/db/schema.ts',
+          '--casing',
+          'snake_case',
+          '--out',
+          scratch,
+        ],
+        {
+          timeout: 60_000,
+        },
+      );
       expect(await readdir(scratch, { recursive: true })).toEqual(before);
     } finally {
       await rm(scratch, { recursive: true, force: true });

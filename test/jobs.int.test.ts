@@ -20,7 +20,11 @@ describe('scheduled sync', () => {
     const { sync, quota } = t.app.services;
     expect(await runScheduledSync({ sync, quota, logger })).toBe('ran');
     const runs = await t.gql<{ syncRuns: SyncRunJson[] }>(SYNC_RUNS, { limit: 1 }, { admin: true });
-    expect(runs.data!.syncRuns[0]).toMatchObject({ trigger: 'CRON', outcome: 'SUCCEEDED', roomsAdded: 5 });
+    expect(runs.data!.syncRuns[0]).toMatchObject({
+      trigger: 'CRON',
+      outcome: 'SUCCEEDED',
+      roomsAdded: 5,
+    });
   });
 
   it('skips while another instance holds the sync lock, calling nothing', async () => {

@@ -2,8 +2,17 @@ import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { endedRoom, roomsFixture } from './support/fixtures.js';
-import { ROOM, ROOMS, SYNC_ROOMS, SYNC_RUNS, type RoomJson, type SyncReportJson, type SyncRunJson } from './support/queries.js';
+import {
+  ROOM,
+  ROOMS,
+  SYNC_ROOMS,
+  SYNC_RUNS,
+  type RoomJson,
+  type SyncReportJson,
+  type SyncRunJson,
+} from './support/queries.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_ADMIN_TOKEN } from './support/test-env.js';
 
 let current: TestApp | undefined;
 afterEach(async () => {
@@ -25,14 +34,21 @@ async function sync(t: TestApp): Promise<SyncReportJson> {
 async function allRooms(t: TestApp): Promise<RoomJson[]> {
   const items: RoomJson[] = [];
   for (let page = 1; ; page += 1) {
-    const answer = await t.gql<{ rooms: { items: RoomJson[]; totalCount: number } }>(ROOMS, { page, pageSize: 100 });
+    const answer = await t.gql<{ rooms: { items: RoomJson[]; totalCount: number } }>(ROOMS, {
+      page,
+      pageSize: 100,
+    });
     items.push(...answer.data!.rooms.items);
     if (items.length >= answer.data!.rooms.totalCount) return items;
   }
 }
 
 async function runs(t: TestApp): Promise<SyncRunJson[]> {
-  const answer = await t.gql<{ syncRuns: SyncRunJson[] }>(SYNC_RUNS, { limit: 10 }, { admin: true });
+  const answer = await t.gql<{ syncRuns: SyncRunJson[] }>(
+    SYNC_RUNS,
+    { limit: 10 },
+    { admin: true },
+  );
   return answer.data!.syncRuns;
 }
 
@@ -49,7 +65,14 @@ describe('syncRooms', () => {
   it('stores every room on a first sync and serves them newest first', async () => {
     const t = await start({ sim: { rooms: roomsFixture(30) } });
     const report = await sync(t);
-    expect(report).toMatchObject({ added: 30, updated: 0, archived: 0, restored: 0, listCalls: 1, tokenCalls: 1 });
+    expect(report).toMatchObject({
+      added: 30,
+      updated: 0,
+      archived: 0,
+      restored: 0,
+      listCalls: 1,
+      tokenCalls: 1,
+    });
     const rooms = await allRooms(t);
     expect(rooms).toHaveLength(30);
     expect(rooms[0]!.roomId).toBe(1029);
@@ -67,7 +90,9 @@ describe('syncRooms', () => {
     expect(room.data!.room).toMatchObject({ name: '新名字', liveStatus: 'LIVE' });
     // Only room 1002's row changed.
     const after = (await snapshotRows(t)) as Array<{ room_id: number }>;
-    const changed = after.filter((row, index) => JSON.stringify(row) !== JSON.stringify((before as unknown[])[index]));
+    const changed = after.filter(
+      (row, index) => JSON.stringify(row) !== JSON.stringify((before as unknown[])[index]),
+    );
     expect(changed.map((row) => row.room_id)).toEqual([1002]);
   });
 
@@ -78,14 +103,17 @@ describe('syncRooms', () => {
     expect(await sync(t)).toMatchObject({ archived: 1, added: 0 });
     expect((await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1001 })).data!.room).toBeNull();
     expect((await allRooms(t)).map((room) => room.roomId)).not.toContain(1001);
-    const [kept] = (await t.app.db.pool.query('select archived_at from rooms where app_id = ? and room_id = 1001', [t.appId])) as unknown as [
-      Array<{ archived_at: Date | null }>,
-    ];
+    const [kept] = (await t.app.db.pool.query(
+      'select archived_at from rooms where app_id = ? and room_id = 1001',
+      [t.appId],
+    )) as unknown as [Array<{ archived_at: Date | null }>];
     expect(kept[0]!.archived_at).not.toBeNull();
 
     t.sim.addRoom(roomsFixture(2)[1]!);
     expect(await sync(t)).toMatchObject({ restored: 1, archived: 0, added: 0 });
-    expect((await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1001 })).data!.room?.roomId).toBe(1001);
+    expect(
+      (await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1001 })).data!.room?.roomId,
+    ).toBe(1001);
   });
 
   it('reads 120 rooms in three pages of 50 although it asks for 100', async () => {
@@ -120,11 +148,20 @@ describe('syncRooms', () => {
 
   it('fails without retrying on 48001 (live not enabled) and records the errcode', async () => {
     const t = await start({ sim: { rooms: roomsFixture(3) } });
-    t.sim.injectFault({ endpoint: 'list', kind: 'errcode', errcode: 48001, errmsg: 'api unauthorized' });
+    t.sim.injectFault({
+      endpoint: 'list',
+      kind: 'errcode',
+      errcode: 48001,
+      errmsg: 'api unauthorized',
+    });
     const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
     expect(answer.errors?.[0]?.extensions).toEqual({ code: 'WECHAT_ERROR', errcode: 48001 });
     expect(t.sim.stats().list).toBe(1);
-    expect((await runs(t))[0]).toMatchObject({ outcome: 'FAILED', errorCode: 'WECHAT_ERROR', wechatErrcode: 48001 });
+    expect((await runs(t))[0]).toMatchObject({
+      outcome: 'FAILED',
+      errorCode: 'WECHAT_ERROR',
+      wechatErrcode: 48001,
+    });
   });
 
   it('replaces a token invalidated mid-sync once and completes', async () => {
@@ -146,7 +183,11 @@ describe('syncRooms', () => {
     const report = await sync(t);
     expect(report.added).toBe(60);
     expect(report.listCalls).toBe(4);
-    const quota = await t.gql<{ quota: { used: number } }>('{ quota { used } }', {}, { admin: true });
+    const quota = await t.gql<{ quota: { used: number } }>(
+      '{ quota { used } }',
+      {},
+      { admin: true },
+    );
     expect(quota.data!.quota.used).toBe(4);
   });
 
@@ -160,7 +201,11 @@ describe('syncRooms', () => {
     const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
     expect(answer.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(await snapshotRows(t)).toEqual(before);
-    expect((await runs(t))[0]).toMatchObject({ outcome: 'FAILED', errorCode: 'UPSTREAM_UNAVAILABLE', roomsAdded: 0 });
+    expect((await runs(t))[0]).toMatchObject({
+      outcome: 'FAILED',
+      errorCode: 'UPSTREAM_UNAVAILABLE',
+      roomsAdded: 0,
+    });
   });
 
   it('fails with WECHAT_BAD_RESPONSE naming the field when WeChat drops one', async () => {
@@ -175,7 +220,10 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(3), dailyQuota: 50 } });
     t.sim.setQuota({ used: 50 });
     const first = await t.gql(SYNC_ROOMS, {}, { admin: true });
-    expect(first.errors?.[0]?.extensions).toMatchObject({ code: 'QUOTA_EXHAUSTED', errcode: 45009 });
+    expect(first.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUOTA_EXHAUSTED',
+      errcode: 45009,
+    });
     const listCallsSoFar = t.sim.stats().list;
     expect(listCallsSoFar).toBe(0);
     expect(t.sim.stats().rejected).toBe(0);
@@ -185,7 +233,10 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(120) } });
     t.sim.injectFault({ endpoint: 'list', kind: 'errcode', errcode: 45009, skip: 1 });
     const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
-    expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'QUOTA_EXHAUSTED', errcode: 45009 });
+    expect(answer.errors?.[0]?.extensions).toMatchObject({
+      code: 'QUOTA_EXHAUSTED',
+      errcode: 45009,
+    });
     expect(await allRooms(t)).toHaveLength(0);
     const listCalls = t.sim.stats().list;
     const again = await t.gql(SYNC_ROOMS, {}, { admin: true });
@@ -203,7 +254,10 @@ describe('syncRooms', () => {
 
   it('runs one sync at a time: a concurrent caller gets SYNC_IN_PROGRESS', async () => {
     const t = await start({ sim: { rooms: roomsFixture(120), latencyMs: 150 } });
-    const answers = await Promise.all([t.gql(SYNC_ROOMS, {}, { admin: true }), t.gql(SYNC_ROOMS, {}, { admin: true })]);
+    const answers = await Promise.all([
+      t.gql(SYNC_ROOMS, {}, { admin: true }),
+      t.gql(SYNC_ROOMS, {}, { admin: true }),
+    ]);
     const codes = answers.map((answer) => answer.errors?.[0]?.extensions?.code ?? 'OK').sort();
     expect(codes).toEqual(['OK', 'SYNC_IN_PROGRESS']);
     expect(t.sim.stats().list).toBe(3);
@@ -212,7 +266,9 @@ describe('syncRooms', () => {
   it('keeps room names with emoji intact (utf8mb4)', async () => {
     const t = await start({ sim: { rooms: roomsFixture(1, { name: '🔥🎉 双十一 直播间 👩‍👩‍👧' }) } });
     await sync(t);
-    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room.name).toBe('🔥🎉 双十一 直播间 👩‍👩‍👧');
+    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room.name).toBe(
+      '🔥🎉 双十一 直播间 👩‍👩‍👧',
+    );
   });
 
   it('stores instants in UTC, with no 8-hour shift', async () => {
@@ -238,26 +294,51 @@ describe('syncRooms', () => {
     await t.gql('mutation { pinRoom(roomId: 1000, pinned: true) { pinned } }', {}, { admin: true });
     t.sim.updateRoom(1000, { name: 'renamed' });
     await sync(t);
-    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room).toMatchObject({ name: 'renamed', pinned: true });
+    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room).toMatchObject({
+      name: 'renamed',
+      pinned: true,
+    });
   });
 });
 
 describe('replays', () => {
   const replays = [
-    { create_time: '2026-11-11T03:49:55Z', expire_time: '2027-11-11T03:49:55Z', media_url: 'https://vod.example/a.mp4' },
-    { create_time: '2026-11-11T12:10:00', expire_time: '2106-02-07T14:28:15', media_url: 'https://vod.example/b.m3u8' },
+    {
+      create_time: '2026-11-11T03:49:55Z',
+      expire_time: '2027-11-11T03:49:55Z',
+      media_url: 'https://vod.example/a.mp4',
+    },
+    {
+      create_time: '2026-11-11T12:10:00',
+      expire_time: '2106-02-07T14:28:15',
+      media_url: 'https://vod.example/b.m3u8',
+    },
   ];
 
   it('fetches replays of ended rooms with replay on, parsing both time formats', async () => {
     const t = await start({
-      sim: { rooms: [endedRoom(1, { replays }), endedRoom(2, { close_replay: 1, replays }), { ...endedRoom(3), live_status: 101 }] },
+      sim: {
+        rooms: [
+          endedRoom(1, { replays }),
+          endedRoom(2, { close_replay: 1, replays }),
+          { ...endedRoom(3), live_status: 101 },
+        ],
+      },
     });
     const report = await sync(t);
     expect(report).toMatchObject({ replaysFetched: 2, replayCalls: 1 });
     const room = (await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1 })).data!.room;
     expect(room.replays).toEqual([
-      { mediaUrl: 'https://vod.example/a.mp4', createTime: '2026-11-11T03:49:55.000Z', expireTime: '2027-11-11T03:49:55.000Z' },
-      { mediaUrl: 'https://vod.example/b.m3u8', createTime: '2026-11-11T04:10:00.000Z', expireTime: null },
+      {
+        mediaUrl: 'https://vod.example/a.mp4',
+        createTime: '2026-11-11T03:49:55.000Z',
+        expireTime: '2027-11-11T03:49:55.000Z',
+      },
+      {
+        mediaUrl: 'https://vod.example/b.m3u8',
+        createTime: '2026-11-11T04:10:00.000Z',
+        expireTime: null,
+      },
     ]);
     expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 2 })).data!.room.replays).toEqual([]);
     // A steady-state sync asks nothing more: the replays are stored.
@@ -265,7 +346,10 @@ describe('replays', () => {
   });
 
   it('asks again for a room without replays only after the retry interval', async () => {
-    const t = await start({ sim: { rooms: [endedRoom(1), endedRoom(2, { replays: 'unavailable' })] }, env: { REPLAY_RETRY_MINUTES: '30' } });
+    const t = await start({
+      sim: { rooms: [endedRoom(1), endedRoom(2, { replays: 'unavailable' })] },
+      env: { REPLAY_RETRY_MINUTES: '30' },
+    });
     expect(await sync(t)).toMatchObject({ replayCalls: 2, replaysFetched: 0 });
     expect(await sync(t)).toMatchObject({ replayCalls: 0 });
 
@@ -276,7 +360,9 @@ describe('replays', () => {
       [t.appId],
     );
     expect(await sync(t)).toMatchObject({ replayCalls: 2, replaysFetched: 2 });
-    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1 })).data!.room.replays).toHaveLength(2);
+    expect((await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1 })).data!.room.replays).toHaveLength(
+      2,
+    );
   });
 
   it('stops asking after the give-up period', async () => {
@@ -303,8 +389,31 @@ describe('replays', () => {
       'https://vod.example/a.mp4',
       'https://vod.example/b.m3u8',
     ]);
-    const unknown = await t.gql('mutation { syncReplay(roomId: 999) { roomId } }', {}, { admin: true });
+    const unknown = await t.gql(
+      'mutation { syncReplay(roomId: 999) { roomId } }',
+      {},
+      { admin: true },
+    );
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('secrets', () => {
+  it('never writes the app secret, the admin token or the access token to the logs', async () => {
+    const t = await start({ sim: { rooms: roomsFixture(60) } });
+    t.sim.onListCall((call) => {
+      if (call.index === 1) t.sim.invalidateTokens();
+    });
+    await sync(t);
+    t.sim.injectFault({ endpoint: 'list', kind: 'http', status: 502, times: 5 });
+    await t.gql(SYNC_ROOMS, {}, { admin: true });
+    await t.gql(SYNC_ROOMS, {}, { token: 'guessing-the-admin-token' });
+    const accessToken = await t.app.redis.get(`wxlive:{${t.appId}}:token`);
+    const logs = t.logs();
+    expect(logs).toContain('sync failed');
+    expect(accessToken).toBeTruthy();
+    for (const secret of [t.sim.secret, TEST_ADMIN_TOKEN, accessToken!])
+      expect(logs).not.toContain(secret);
   });
 });
 
@@ -313,6 +422,12 @@ describe('syncRuns', () => {
     const t = await start({ sim: { rooms: roomsFixture(2) } });
     await sync(t);
     const [run] = await runs(t);
-    expect(run).toMatchObject({ trigger: 'ADMIN', outcome: 'SUCCEEDED', roomsAdded: 2, listCalls: 1, errorCode: null });
+    expect(run).toMatchObject({
+      trigger: 'ADMIN',
+      outcome: 'SUCCEEDED',
+      roomsAdded: 2,
+      listCalls: 1,
+      errorCode: null,
+    });
   });
 });

@@ -46,7 +46,9 @@ describe('access token', () => {
   it('fetches once for many concurrent callers and caches it in Redis a little under expires_in', async () => {
     await freshSim();
     const services = [tokenService(), tokenService(), tokenService()];
-    const tokens = await Promise.all(services.flatMap((service) => [service.getToken(), service.getToken()]));
+    const tokens = await Promise.all(
+      services.flatMap((service) => [service.getToken(), service.getToken()]),
+    );
     expect(new Set(tokens).size).toBe(1);
     expect(sim.stats().stableToken).toBe(1);
     const ttl = await redis.ttl(redisKeys.accessToken(appId));
@@ -91,7 +93,9 @@ describe('access token', () => {
 
   it('surfaces a wrong secret as a typed WeChat error with its errcode', async () => {
     await freshSim();
-    const error = await tokenService({ secret: 'not-the-secret' }).getToken().catch((caught: unknown) => caught);
+    const error = await tokenService({ secret: 'not-the-secret' })
+      .getToken()
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WechatApiError);
     expect((error as WechatApiError).errcode).toBe(40125);
   });

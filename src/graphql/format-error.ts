@@ -14,13 +14,25 @@ const APOLLO_CODES = new Set<string>(Object.values(ApolloServerErrorCode));
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
-    if (typeof code === 'string' && APOLLO_CODES.has(code) && code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code } };
+    if (
+      typeof code === 'string' &&
+      APOLLO_CODES.has(code) &&
+      code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR
+    ) {
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code },
+      };
     }
     const original = unwrapResolverError(error);
     const classified = classifyError(original);
     if (!classified.safeToShow) {
-      logger.error({ err: original, path: formatted.path }, 'unexpected error in a GraphQL operation');
+      logger.error(
+        { err: original, path: formatted.path },
+        'unexpected error in a GraphQL operation',
+      );
     }
     return {
       message: classified.safeToShow ? classified.message : 'Internal server error',

@@ -29,10 +29,16 @@ class HttpError extends Error {
  * A plain node:http server in front of Apollo (Apollo's own integration contract, without a web
  * framework): `/graphql`, plus `/healthz` and `/readyz` for load balancers.
  */
-export function createHttpServer<Context extends object>(options: HttpServerOptions<Context>): Server {
+export function createHttpServer<Context extends object>(
+  options: HttpServerOptions<Context>,
+): Server {
   const { apollo, buildContext, checkReadiness, logger } = options;
 
-  async function handleGraphQL(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
+  async function handleGraphQL(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
@@ -57,7 +63,8 @@ export function createHttpServer<Context extends object>(options: HttpServerOpti
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/graphql') return handleGraphQL(request, response, url);
-    if (url.pathname === '/healthz' && request.method === 'GET') return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/healthz' && request.method === 'GET')
+      return sendJson(response, 200, { status: 'ok' });
     if (url.pathname === '/readyz' && request.method === 'GET') {
       try {
         await checkReadiness();
@@ -72,11 +79,14 @@ export function createHttpServer<Context extends object>(options: HttpServerOpti
   return createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        sendJson(response, error.status, { errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }] });
+        sendJson(response, error.status, {
+          errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }],
+        });
         return;
       }
       logger.error({ err: error }, 'unhandled error serving a request');
-      if (!response.headersSent) sendJson(response, 500, { errors: [{ message: 'Internal server error' }] });
+      if (!response.headersSent)
+        sendJson(response, 500, { errors: [{ message: 'Internal server error' }] });
       else response.destroy();
     });
   });
@@ -97,7 +107,8 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES)
+      throw new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -12,7 +12,10 @@ import { SyncResolver } from '../sync/sync.resolver.js';
 /** `@Authorized()` operations are for admins: fail before the resolver runs, so nothing is done. */
 const adminOnly: AuthChecker<GraphQLContext> = ({ context }) => {
   if (!context.isAdmin) {
-    throw new AppError('UNAUTHENTICATED', 'This operation needs the header Authorization: Bearer <ADMIN_TOKEN>');
+    throw new AppError(
+      'UNAUTHENTICATED',
+      'This operation needs the header Authorization: Bearer <ADMIN_TOKEN>',
+    );
   }
   return true;
 };

@@ -9,6 +9,11 @@ export class QuotaResolver {
   @Query(() => Quota, { description: "Admin: today's getliveinfo calls and what is left" })
   async quota(@Ctx() ctx: GraphQLContext): Promise<Quota> {
     const snapshot = await ctx.services.quota.snapshot();
-    return { date: snapshot.day, used: snapshot.used, limit: snapshot.limit, remaining: snapshot.remaining };
+    return {
+      date: snapshot.day,
+      used: snapshot.used,
+      limit: snapshot.limit,
+      remaining: snapshot.remaining,
+    };
   }
 }

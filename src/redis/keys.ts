@@ -6,7 +6,8 @@
 export const redisKeys = {
   accessToken: (appId: string) => `wxlive:{${appId}}:token`,
   tokenRefreshLock: (appId: string) => `wxlive:{${appId}}:token:lock`,
-  forceRefreshBudget: (appId: string, chinaDay: string) => `wxlive:{${appId}}:token:force:${chinaDay}`,
+  forceRefreshBudget: (appId: string, chinaDay: string) =>
+    `wxlive:{${appId}}:token:force:${chinaDay}`,
   forceRefreshLast: (appId: string) => `wxlive:{${appId}}:token:force:last`,
   quotaUsed: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:used`,
   quotaLimit: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:limit`,

@@ -23,7 +23,10 @@ export function assertValidPaging(args: RoomsArgs): void {
     throw new AppError('BAD_USER_INPUT', `page must be 1 or more (got ${args.page})`);
   }
   if (!Number.isInteger(args.pageSize) || args.pageSize < 1 || args.pageSize > MAX_PAGE_SIZE) {
-    throw new AppError('BAD_USER_INPUT', `pageSize must be between 1 and ${MAX_PAGE_SIZE} (got ${args.pageSize})`);
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `pageSize must be between 1 and ${MAX_PAGE_SIZE} (got ${args.pageSize})`,
+    );
   }
   // Keep offsets inside what MySQL can page through without scanning the world.
   if ((args.page - 1) * args.pageSize > 1_000_000) {

@@ -108,10 +108,18 @@ export function replaysFromWechat(replays: readonly WechatReplay[]): StoredRepla
     const created = parseReplayTime(replay.create_time);
     const expires = parseReplayTime(replay.expire_time);
     if (created === undefined) {
-      throw new WechatResponseShapeError(`live_replay[${index}].create_time`, `not a time: ${replay.create_time}`, '/wxa/business/getliveinfo');
+      throw new WechatResponseShapeError(
+        `live_replay[${index}].create_time`,
+        `not a time: ${replay.create_time}`,
+        '/wxa/business/getliveinfo',
+      );
     }
     if (expires === undefined) {
-      throw new WechatResponseShapeError(`live_replay[${index}].expire_time`, `not a time: ${replay.expire_time}`, '/wxa/business/getliveinfo');
+      throw new WechatResponseShapeError(
+        `live_replay[${index}].expire_time`,
+        `not a time: ${replay.expire_time}`,
+        '/wxa/business/getliveinfo',
+      );
     }
     stored.push({
       mediaUrl: replay.media_url,

@@ -172,7 +172,12 @@ export async function archiveRooms(
     await db
       .update(rooms)
       .set({ archivedAt: now, updatedAt: now })
-      .where(and(eq(rooms.appId, appId), inArray(rooms.roomId, roomIds.slice(index, index + BULK_CHUNK))));
+      .where(
+        and(
+          eq(rooms.appId, appId),
+          inArray(rooms.roomId, roomIds.slice(index, index + BULK_CHUNK)),
+        ),
+      );
   }
 }
 
@@ -208,7 +213,15 @@ export async function storeReplayChecks(
         replaysCheckedAt: checkedAt,
         updatedAt: checkedAt,
       })
-      .where(and(eq(rooms.appId, appId), inArray(rooms.roomId, chunk.map((check) => check.roomId))));
+      .where(
+        and(
+          eq(rooms.appId, appId),
+          inArray(
+            rooms.roomId,
+            chunk.map((check) => check.roomId),
+          ),
+        ),
+      );
   }
   for (let index = 0; index < missing.length; index += BULK_CHUNK) {
     await db
@@ -217,6 +230,11 @@ export async function storeReplayChecks(
         replaysCheckedAt: checkedAt,
         replaysFirstCheckedAt: sql`coalesce(${rooms.replaysFirstCheckedAt}, ${checkedAt})`,
       })
-      .where(and(eq(rooms.appId, appId), inArray(rooms.roomId, missing.slice(index, index + BULK_CHUNK))));
+      .where(
+        and(
+          eq(rooms.appId, appId),
+          inArray(rooms.roomId, missing.slice(index, index + BULK_CHUNK)),
+        ),
+      );
   }
 }

@@ -8,14 +8,22 @@ import { Room, RoomPage } from './room.type.js';
 
 @Resolver(() => Room)
 export class RoomResolver {
-  @Query(() => RoomPage, { description: 'Visible rooms: pinned first, then newest start time, then room id (newest first)' })
-  async rooms(@Args(() => RoomsArgs) args: RoomsArgs, @Ctx() ctx: GraphQLContext): Promise<RoomPageView> {
+  @Query(() => RoomPage, {
+    description: 'Visible rooms: pinned first, then newest start time, then room id (newest first)',
+  })
+  async rooms(
+    @Args(() => RoomsArgs) args: RoomsArgs,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RoomPageView> {
     assertValidPaging(args);
     return ctx.services.rooms.listRooms(args);
   }
 
   @Query(() => Room, { nullable: true, description: 'One room; null when unknown or archived' })
-  async room(@Arg('roomId', () => Int) roomId: number, @Ctx() ctx: GraphQLContext): Promise<RoomView | null> {
+  async room(
+    @Arg('roomId', () => Int) roomId: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RoomView | null> {
     assertRoomId(roomId);
     return ctx.services.rooms.getRoom(roomId);
   }

@@ -11,7 +11,11 @@ export interface RoomPageView {
 }
 
 export interface RoomService {
-  listRooms(query: { page: number; pageSize: number; status?: readonly LiveStatus[] | null }): Promise<RoomPageView>;
+  listRooms(query: {
+    page: number;
+    pageSize: number;
+    status?: readonly LiveStatus[] | null;
+  }): Promise<RoomPageView>;
   getRoom(roomId: number): Promise<RoomView | null>;
   pinRoom(roomId: number, pinned: boolean): Promise<RoomView>;
 }
@@ -25,7 +29,8 @@ export interface RoomServiceOptions {
 
 export function createRoomService(options: RoomServiceOptions): RoomService {
   const { db, appId, defaultAnchorImg } = options;
-  const toView = (row: Parameters<typeof roomViewFromRow>[0]) => roomViewFromRow(row, defaultAnchorImg);
+  const toView = (row: Parameters<typeof roomViewFromRow>[0]) =>
+    roomViewFromRow(row, defaultAnchorImg);
 
   return {
     async listRooms({ page, pageSize, status }) {

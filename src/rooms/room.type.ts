@@ -5,7 +5,8 @@ import { LiveStatus } from './room.mapper.js';
 
 registerEnumType(LiveStatus, {
   name: 'LiveStatus',
-  description: "WeChat's live_status: 101 LIVE, 102 NOT_STARTED, 103 ENDED, 104 BANNED, 105 PAUSED, 106 ABNORMAL, 107 EXPIRED",
+  description:
+    "WeChat's live_status: 101 LIVE, 102 NOT_STARTED, 103 ENDED, 104 BANNED, 105 PAUSED, 106 ABNORMAL, 107 EXPIRED",
 });
 
 @ObjectType({ description: 'A product shown in a live room', simpleResolvers: true })
@@ -28,7 +29,10 @@ export class Goods {
   @Field(() => Int, { description: 'In fen; meaning depends on priceType' })
   price2!: number;
 
-  @Field(() => Int, { description: '1 fixed price (price); 2 range (price to price2); 3 discount (price was, price2 now)' })
+  @Field(() => Int, {
+    description:
+      '1 fixed price (price); 2 range (price to price2); 3 discount (price was, price2 now)',
+  })
   priceType!: number;
 }
 
@@ -40,7 +44,10 @@ export class Replay {
   @Field(() => GraphQLISODateTime)
   createTime!: Date;
 
-  @Field(() => GraphQLISODateTime, { nullable: true, description: 'Null when WeChat does not know it' })
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Null when WeChat does not know it',
+  })
   expireTime!: Date | null;
 }
 

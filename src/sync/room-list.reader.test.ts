@@ -5,10 +5,19 @@ import { wechatRoomSchema } from '../wechat/wechat.schemas.js';
 import { readFullRoomList, type FetchRoomPage } from './room-list.reader.js';
 
 const room = (roomid: number): WechatRoom =>
-  wechatRoomSchema.parse({ roomid, name: `room ${roomid}`, live_status: 103, start_time: roomid, end_time: roomid + 1 });
+  wechatRoomSchema.parse({
+    roomid,
+    name: `room ${roomid}`,
+    live_status: 103,
+    start_time: roomid,
+    end_time: roomid + 1,
+  });
 
 /** A list sorted newest first, served like WeChat: at most `cap` rows a page, whatever is asked. */
-function wechatLike(ids: () => number[], cap = 50): { fetch: FetchRoomPage; calls: Array<[number, number]> } {
+function wechatLike(
+  ids: () => number[],
+  cap = 50,
+): { fetch: FetchRoomPage; calls: Array<[number, number]> } {
   const calls: Array<[number, number]> = [];
   return {
     calls,
@@ -60,7 +69,9 @@ describe('readFullRoomList', () => {
     const result = await readFullRoomList(fetch);
     expect(result.complete).toBe(true);
     expect(result.passes).toBe(2);
-    expect([...result.rooms.keys()].sort((a, b) => a - b)).toEqual([...range(120), 1000].sort((a, b) => a - b));
+    expect([...result.rooms.keys()].sort((a, b) => a - b)).toEqual(
+      [...range(120), 1000].sort((a, b) => a - b),
+    );
   });
 
   it('re-reads when a room is deleted mid-read, so rooms pushed to an earlier offset are not missed', async () => {
@@ -79,7 +90,9 @@ describe('readFullRoomList', () => {
 
   it('deduplicates rooms seen on two pages', async () => {
     const fetch: FetchRoomPage = async (start) =>
-      start === 0 ? { rooms: [room(3), room(2)], total: 3 } : { rooms: [room(2), room(1)], total: 3 };
+      start === 0
+        ? { rooms: [room(3), room(2)], total: 3 }
+        : { rooms: [room(2), room(1)], total: 3 };
     const result = await readFullRoomList(fetch, { pageLimit: 2 });
     expect([...result.rooms.keys()]).toEqual([3, 2, 1]);
   });

@@ -69,7 +69,11 @@ export async function finishSyncRun(
     .where(eq(syncRuns.id, runId));
 }
 
-export async function listSyncRuns(db: Executor, appId: string, limit: number): Promise<SyncRunRow[]> {
+export async function listSyncRuns(
+  db: Executor,
+  appId: string,
+  limit: number,
+): Promise<SyncRunRow[]> {
   return db
     .select()
     .from(syncRuns)

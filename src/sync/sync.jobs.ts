@@ -17,12 +17,17 @@ export interface SyncJobOptions {
  * others skip. It does not start on a day whose quota is spent. It never throws: a failed run is
  * recorded in sync_runs and logged, and the next tick tries again.
  */
-export async function runScheduledSync(options: Omit<SyncJobOptions, 'cron'>): Promise<'ran' | 'skipped' | 'failed'> {
+export async function runScheduledSync(
+  options: Omit<SyncJobOptions, 'cron'>,
+): Promise<'ran' | 'skipped' | 'failed'> {
   const { sync, quota, logger } = options;
   try {
     const snapshot = await quota.snapshot();
     if (snapshot.exhausted) {
-      logger.info({ day: snapshot.day, used: snapshot.used }, 'scheduled sync skipped: the quota of the day is spent');
+      logger.info(
+        { day: snapshot.day, used: snapshot.used },
+        'scheduled sync skipped: the quota of the day is spent',
+      );
       return 'skipped';
     }
     await sync.syncRooms('cron');
@@ -33,11 +38,17 @@ export async function runScheduledSync(options: Omit<SyncJobOptions, 'cron'>): P
       return 'skipped';
     }
     const failure = classifyError(error);
-    logger.error({ code: failure.code, errcode: failure.errcode, err: failure.message }, 'scheduled sync failed');
+    logger.error(
+      { code: failure.code, errcode: failure.errcode, err: failure.message },
+      'scheduled sync failed',
+    );
     return 'failed';
   }
 }
 
 export function scheduleSyncJob(options: SyncJobOptions): ScheduledTask {
-  return schedule(options.cron, () => runScheduledSync(options), { name: 'sync-rooms', noOverlap: true });
+  return schedule(options.cron, () => runScheduledSync(options), {
+    name: 'sync-rooms',
+    noOverlap: true,
+  });
 }

@@ -36,7 +36,10 @@ export class SyncResolver {
 
   @Authorized()
   @Mutation(() => Room, { description: "Admin: fetch one room's replays from WeChat now" })
-  async syncReplay(@Arg('roomId', () => Int) roomId: number, @Ctx() ctx: GraphQLContext): Promise<RoomView> {
+  async syncReplay(
+    @Arg('roomId', () => Int) roomId: number,
+    @Ctx() ctx: GraphQLContext,
+  ): Promise<RoomView> {
     assertRoomId(roomId);
     const row = await ctx.services.sync.syncReplay(roomId);
     return roomViewFromRow(row, ctx.services.defaultAnchorImg);
@@ -49,7 +52,10 @@ export class SyncResolver {
     @Ctx() ctx: GraphQLContext,
   ): Promise<SyncRunRow[]> {
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_RUNS) {
-      throw new AppError('BAD_USER_INPUT', `limit must be between 1 and ${MAX_RUNS} (got ${limit})`);
+      throw new AppError(
+        'BAD_USER_INPUT',
+        `limit must be between 1 and ${MAX_RUNS} (got ${limit})`,
+      );
     }
     return listSyncRuns(ctx.services.db, ctx.services.appId, limit);
   }

@@ -6,7 +6,12 @@ import { AppError, classifyError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 import { keepLockAlive, tryAcquireLock } from '../redis/lock.js';
-import { ENDED_STATUS_CODE, replaysFromWechat, roomContentFromWechat, type RoomContent } from '../rooms/room.mapper.js';
+import {
+  ENDED_STATUS_CODE,
+  replaysFromWechat,
+  roomContentFromWechat,
+  type RoomContent,
+} from '../rooms/room.mapper.js';
 import {
   archiveRooms,
   findVisibleRoom,
@@ -18,7 +23,12 @@ import {
 } from '../rooms/room.repository.js';
 import type { QuotaService } from '../wechat/quota.service.js';
 import { newCallMeter, type CallMeter, type WechatLiveClient } from '../wechat/wechat.client.js';
-import { QuotaExhaustedError, WechatApiError, WechatError, QUOTA_EXHAUSTED_ERRCODE } from '../wechat/wechat.errors.js';
+import {
+  QuotaExhaustedError,
+  WechatApiError,
+  WechatError,
+  QUOTA_EXHAUSTED_ERRCODE,
+} from '../wechat/wechat.errors.js';
 import type { WechatRoom } from '../wechat/wechat.schemas.js';
 import { readFullRoomList } from './room-list.reader.js';
 import {
@@ -91,7 +101,10 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     if (room.live_status !== ENDED_STATUS_CODE || room.close_replay !== 0) return false;
     if (!stored) return true;
     if (stored.hasReplays) return false;
-    if (stored.replaysCheckedAt && at.getTime() - stored.replaysCheckedAt.getTime() < settings.replayRetryMinutes * 60_000) {
+    if (
+      stored.replaysCheckedAt &&
+      at.getTime() - stored.replaysCheckedAt.getTime() < settings.replayRetryMinutes * 60_000
+    ) {
       return false;
     }
     return !(
@@ -118,12 +131,21 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       try {
         checks.push({ roomId: room.roomid, replays: await fetchReplays(room.roomid, meter) });
       } catch (error) {
-        if (error instanceof QuotaExhaustedError || (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE)) {
-          logger.warn({ roomId: room.roomid }, 'quota ran out while fetching replays; the rest wait for a later sync');
+        if (
+          error instanceof QuotaExhaustedError ||
+          (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE)
+        ) {
+          logger.warn(
+            { roomId: room.roomid },
+            'quota ran out while fetching replays; the rest wait for a later sync',
+          );
           break;
         }
         if (!(error instanceof WechatError)) throw error;
-        logger.warn({ roomId: room.roomid, err: error.message }, 'could not fetch replays; will ask again later');
+        logger.warn(
+          { roomId: room.roomid, err: error.message },
+          'could not fetch replays; will ask again later',
+        );
         checks.push({ roomId: room.roomid, replays: [] });
       }
     }
@@ -132,7 +154,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
   async function runSync(runId: number, meter: CallMeter, counts: SyncCounts): Promise<number> {
     await wechat.refreshQuotaLimit(meter);
-    const list = await readFullRoomList((start, limit) => wechat.listRooms({ start, limit }, meter));
+    const list = await readFullRoomList((start, limit) =>
+      wechat.listRooms({ start, limit }, meter),
+    );
     if (!list.complete) {
       throw new AppError(
         'LIST_INCOMPLETE',
@@ -151,7 +175,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       else if (existing.archived) counts.roomsRestored += 1;
       else if (existing.contentHash !== content.contentHash) counts.roomsUpdated += 1;
       // Unchanged rooms are not written at all: a steady-state sync sends no row.
-      if (!existing || existing.archived || existing.contentHash !== content.contentHash) toWrite.push(content);
+      if (!existing || existing.archived || existing.contentHash !== content.contentHash)
+        toWrite.push(content);
       if (needsReplays(room, existing, startedAt)) replayCandidates.push(room);
     }
     const toArchive = [...stored.values()]
@@ -176,7 +201,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   return {
     async syncRooms(trigger) {
       const lock = await tryAcquireLock(redis, redisKeys.syncLock(appId), lockTtlMs);
-      if (!lock) throw new AppError('SYNC_IN_PROGRESS', 'A sync is already running; try again when it has finished');
+      if (!lock)
+        throw new AppError(
+          'SYNC_IN_PROGRESS',
+          'A sync is already running; try again when it has finished',
+        );
       const stopKeepAlive = keepLockAlive(lock, lockTtlMs);
       const started = Date.now();
       const meter = newCallMeter();
@@ -218,13 +247,19 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
             roomsRestored: 0,
             replaysFetched: 0,
           });
-          log.error({ code: failure.code, errcode: failure.errcode, err: failure.message }, 'sync failed; nothing was applied');
+          log.error(
+            { code: failure.code, errcode: failure.errcode, err: failure.message },
+            'sync failed; nothing was applied',
+          );
           await finishSyncRun(db, runId, now(), counts, {
             code: failure.code,
             message: failure.safeToShow ? failure.message : 'Internal error',
             errcode: failure.errcode,
           }).catch((recordError: unknown) => {
-            log.error({ err: (recordError as Error).message }, 'could not record the failed sync run');
+            log.error(
+              { err: (recordError as Error).message },
+              'could not record the failed sync run',
+            );
           });
           throw error;
         }

@@ -43,6 +43,8 @@ export interface QuotaService {
   /** Whether today's limit came from WeChat (or the fallback) recently enough to trust. */
   hasLimitForToday(): Promise<boolean>;
   snapshot(): Promise<QuotaSnapshot>;
+  /** Forgets today's counts and limit: after WeChat's clear_quota, or against a new simulator. */
+  clearToday(): Promise<void>;
 }
 
 export interface QuotaServiceOptions {
@@ -96,16 +98,34 @@ redis.call('set', KEYS[2], ARGV[1], 'PX', ARGV[3])
 local mine = tonumber(redis.call('get', KEYS[1]) or '0')
 if tonumber(ARGV[2]) > mine then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
 return 1`;
-      await redis.eval(script, 2, keys.used, keys.limit, String(dailyLimit), String(used), String(expiry));
+      await redis.eval(
+        script,
+        2,
+        keys.used,
+        keys.limit,
+        String(dailyLimit),
+        String(used),
+        String(expiry),
+      );
     },
 
     async recordFallbackLimit() {
       const keys = keysFor(chinaDay(now()));
-      await redis.set(keys.limit, String(fallbackDailyLimit), 'PX', Math.min(FALLBACK_LIMIT_TTL_MS, dayExpiryMs()));
+      await redis.set(
+        keys.limit,
+        String(fallbackDailyLimit),
+        'PX',
+        Math.min(FALLBACK_LIMIT_TTL_MS, dayExpiryMs()),
+      );
     },
 
     async hasLimitForToday() {
       return (await redis.exists(keysFor(chinaDay(now())).limit)) === 1;
+    },
+
+    async clearToday() {
+      const keys = keysFor(chinaDay(now()));
+      await redis.del(keys.used, keys.limit, keys.spent);
     },
 
     async snapshot() {

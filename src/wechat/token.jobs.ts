@@ -8,7 +8,11 @@ import type { TokenService } from './token.service.js';
  * Keeps the cached access token fresh ahead of expiry so requests never wait for WeChat. Every
  * instance schedules it; the refresh lock lets one fetch and the others find the cache fresh.
  */
-export function scheduleTokenRefreshJob(options: { cron: string; tokens: TokenService; logger: Logger }): ScheduledTask {
+export function scheduleTokenRefreshJob(options: {
+  cron: string;
+  tokens: TokenService;
+  logger: Logger;
+}): ScheduledTask {
   const { tokens, logger } = options;
   return schedule(
     options.cron,
@@ -18,7 +22,10 @@ export function scheduleTokenRefreshJob(options: { cron: string; tokens: TokenSe
         logger.debug({ outcome }, 'token refresh tick');
       } catch (error) {
         const failure = classifyError(error);
-        logger.error({ code: failure.code, errcode: failure.errcode, err: failure.message }, 'scheduled token refresh failed');
+        logger.error(
+          { code: failure.code, errcode: failure.errcode, err: failure.message },
+          'scheduled token refresh failed',
+        );
       }
     },
     { name: 'refresh-token', noOverlap: true },

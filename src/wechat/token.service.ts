@@ -83,7 +83,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
   ): Promise<string> {
     const deadline = Date.now() + WAIT_FOR_OTHER_INSTANCE_MS;
     for (;;) {
-      const lock = await tryAcquireLock(redis, redisKeys.tokenRefreshLock(appid), REFRESH_LOCK_TTL_MS);
+      const lock = await tryAcquireLock(
+        redis,
+        redisKeys.tokenRefreshLock(appid),
+        REFRESH_LOCK_TTL_MS,
+      );
       if (lock) {
         try {
           // Another instance may have refreshed between our read and our lock.
@@ -104,7 +108,9 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       const cached = await redis.get(tokenKey);
       if (cached && !forceRefresh) return cached;
       if (Date.now() > deadline) {
-        throw new TokenUnavailableError('Timed out waiting for another instance to refresh the access token');
+        throw new TokenUnavailableError(
+          'Timed out waiting for another instance to refresh the access token',
+        );
       }
     }
   }
@@ -154,7 +160,11 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
     async refreshIfExpiring() {
       const ttl = await redis.ttl(tokenKey);
       if (ttl > REFRESH_WHEN_LEFT_SECONDS) return 'fresh';
-      const lock = await tryAcquireLock(redis, redisKeys.tokenRefreshLock(appid), REFRESH_LOCK_TTL_MS);
+      const lock = await tryAcquireLock(
+        redis,
+        redisKeys.tokenRefreshLock(appid),
+        REFRESH_LOCK_TTL_MS,
+      );
       if (!lock) return 'locked';
       try {
         // With the stable token API WeChat returns the same token until it rotates it (5 minutes

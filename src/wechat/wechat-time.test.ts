@@ -13,7 +13,9 @@ describe('parseReplayTime', () => {
 
   it('accepts a space separator and explicit offsets', () => {
     expect(parseReplayTime('2020-11-11 11:49:55')?.toISOString()).toBe('2020-11-11T03:49:55.000Z');
-    expect(parseReplayTime('2020-11-11T11:49:55+0800')?.toISOString()).toBe('2020-11-11T03:49:55.000Z');
+    expect(parseReplayTime('2020-11-11T11:49:55+0800')?.toISOString()).toBe(
+      '2020-11-11T03:49:55.000Z',
+    );
   });
 
   it('maps the 2106 "unknown" sentinel to null in both formats', () => {

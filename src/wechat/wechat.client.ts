@@ -91,12 +91,20 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
         const answer = await http.post(endpoint, body, token);
         const status = parseWith(wechatStatusSchema, answer, endpoint);
         const errcode = status.errcode ?? 0;
-        if (errcode === 0 || EMPTY_LIST_ERRCODES.has(errcode) || errcode === REPLAY_NOT_READY_ERRCODE) {
+        if (
+          errcode === 0 ||
+          EMPTY_LIST_ERRCODES.has(errcode) ||
+          errcode === REPLAY_NOT_READY_ERRCODE
+        ) {
           return { body: answer, errcode };
         }
         throw new WechatApiError(errcode, status.errmsg ?? '', endpoint);
       } catch (error) {
-        if (error instanceof WechatApiError && error.isTokenRejected && tokenRetries < MAX_TOKEN_RETRIES) {
+        if (
+          error instanceof WechatApiError &&
+          error.isTokenRejected &&
+          tokenRetries < MAX_TOKEN_RETRIES
+        ) {
           tokenRetries += 1;
           logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
           token = await tokens.replaceRejected(token, meter);
@@ -108,7 +116,10 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
         }
         if (error instanceof WechatError && error.retryable && attempts < retry.attempts) {
           const delay = backoffDelay(retry, attempts);
-          logger.warn({ endpoint, attempt: attempts, delayMs: delay, err: error.message }, 'retrying WeChat call');
+          logger.warn(
+            { endpoint, attempt: attempts, delayMs: delay, err: error.message },
+            'retrying WeChat call',
+          );
           await sleep(delay);
           continue;
         }
@@ -117,10 +128,11 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
     }
   }
 
-  const countLiveInfoCall = (kind: 'listCalls' | 'replayCalls', meter: CallMeter | undefined) => async () => {
-    await quota.reserveCall();
-    if (meter) meter[kind] += 1;
-  };
+  const countLiveInfoCall =
+    (kind: 'listCalls' | 'replayCalls', meter: CallMeter | undefined) => async () => {
+      await quota.reserveCall();
+      if (meter) meter[kind] += 1;
+    };
 
   return {
     async listRooms(page, meter) {
@@ -160,7 +172,10 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
       } catch (error) {
         if (!(error instanceof WechatError)) throw error;
         // The quota API is a nicety: without it the configured WECHAT_DAILY_QUOTA applies.
-        logger.warn({ err: (error as Error).message }, 'could not read the getliveinfo quota from WeChat; using the configured limit');
+        logger.warn(
+          { err: (error as Error).message },
+          'could not read the getliveinfo quota from WeChat; using the configured limit',
+        );
         await quota.recordFallbackLimit();
       }
     },

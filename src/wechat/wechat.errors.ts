@@ -6,9 +6,7 @@
 
 /** The endpoint path only: the query string holds the access token and is never kept. */
 export type WechatEndpoint =
-  | '/cgi-bin/stable_token'
-  | '/wxa/business/getliveinfo'
-  | '/cgi-bin/openapi/quota/get';
+  '/cgi-bin/stable_token' | '/wxa/business/getliveinfo' | '/cgi-bin/openapi/quota/get';
 
 export abstract class WechatError extends Error {
   abstract readonly retryable: boolean;

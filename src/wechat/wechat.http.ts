@@ -56,7 +56,10 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw new WechatTransportError(`WeChat ${endpoint} answered a body that is not JSON`, endpoint);
+        throw new WechatTransportError(
+          `WeChat ${endpoint} answered a body that is not JSON`,
+          endpoint,
+        );
       }
     },
   };

@@ -16,8 +16,11 @@ export function parseWith<Schema extends z.ZodType>(
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>(
-    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
-    '',
-  ) || '(root)';
+  return (
+    path.reduce<string>(
+      (text, key) =>
+        typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key),
+      '',
+    ) || '(root)'
+  );
 }

@@ -2,7 +2,11 @@ import { makeRoom } from '../../src/wechat-sim/sim.rooms.js';
 import type { SimRoom } from '../../src/wechat-sim/sim.rooms.js';
 
 /** `count` rooms, newest first by start time, ids from `firstId` up; every field valid. */
-export function roomsFixture(count: number, overrides: Partial<SimRoom> = {}, firstId = 1000): SimRoom[] {
+export function roomsFixture(
+  count: number,
+  overrides: Partial<SimRoom> = {},
+  firstId = 1000,
+): SimRoom[] {
   const base = 1_790_000_000;
   return Array.from({ length: count }, (_, index) =>
     makeRoom({

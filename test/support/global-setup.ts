@@ -11,7 +11,8 @@ import { TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env.js';
  */
 export default async function setup(): Promise<void> {
   const name = databaseName(TEST_DATABASE_URL);
-  if (!name.endsWith('_test')) throw new Error(`refusing to reset ${name}: test databases end in _test`);
+  if (!name.endsWith('_test'))
+    throw new Error(`refusing to reset ${name}: test databases end in _test`);
   const { database: _omit, ...server } = connectionOptions(TEST_DATABASE_URL);
   const connection = await mysql.createConnection(server).catch((error: Error) => {
     throw new Error(`MariaDB/MySQL is not answering at ${TEST_DATABASE_URL}: ${error.message}`);

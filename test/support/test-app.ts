@@ -4,7 +4,11 @@ import { PassThrough } from 'node:stream';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { startWechatSimulator, type SimulatorOptions, type WechatSimulator } from '../../src/wechat-sim/sim.server.js';
+import {
+  startWechatSimulator,
+  type SimulatorOptions,
+  type WechatSimulator,
+} from '../../src/wechat-sim/sim.server.js';
 import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env.js';
 
 export interface GraphQLAnswer<Data> {
@@ -46,7 +50,8 @@ export const uniqueAppId = () => `wxtest${randomBytes(6).toString('hex')}`;
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const appId = options.sharedSim?.appId ?? uniqueAppId();
-  const sim = options.sharedSim?.sim ?? (await startWechatSimulator({ ...options.sim, appid: appId }));
+  const sim =
+    options.sharedSim?.sim ?? (await startWechatSimulator({ ...options.sim, appid: appId }));
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
@@ -80,7 +85,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       const token = requestOptions.token ?? (requestOptions.admin ? TEST_ADMIN_TOKEN : undefined);
       if (token !== undefined) headers.authorization = `Bearer ${token}`;
-      const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ query, variables }),
+      });
       const body = (await response.json()) as Omit<GraphQLAnswer<never>, 'status'>;
       return { status: response.status, ...body } as GraphQLAnswer<never>;
     },
