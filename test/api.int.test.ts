@@ -29,7 +29,7 @@ beforeAll(async () => {
     env: { DEFAULT_ANCHOR_IMG: 'https://cdn.example/default-anchor.png' },
   });
   const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
-  expect(answer.errors).toBeUndefined();
+  if (answer.errors) throw new Error(`setup sync failed: ${JSON.stringify(answer.errors)}`);
 });
 afterAll(async () => {
   await t.close();

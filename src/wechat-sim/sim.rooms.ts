@@ -203,7 +203,7 @@ export function generateRooms(opts: GenerateRoomsOptions): SimRoom[] {
   // A merchant has a handful of staff creating rooms, not one account per room.
   const creators = Array.from({ length: 5 }, () => makeOpenid(rand));
   let nextGoodsId = 10_000 + firstRoomId * 10;
-  const rooms: SimRoom[] = new Array<SimRoom>(Math.max(0, opts.count));
+  const rooms: SimRoom[] = [];
 
   for (let i = 0; i < opts.count; i++) {
     const roomid = firstRoomId + i;

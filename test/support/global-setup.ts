@@ -26,7 +26,9 @@ export default async function setup(): Promise<void> {
     await redis.connect();
     await redis.flushdb();
   } catch (error) {
-    throw new Error(`Redis is not answering at ${TEST_REDIS_URL}: ${(error as Error).message}`);
+    throw new Error(`Redis is not answering at ${TEST_REDIS_URL}: ${(error as Error).message}`, {
+      cause: error,
+    });
   } finally {
     redis.disconnect();
   }
