@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 
-import { TEST_DATABASE_URL, TEST_REDIS_URL } from './support/test-env.js';
+import { TEST_REDIS_URL, testDatabaseUrl } from './support/test-env.js';
 
 const run = promisify(execFile);
 
@@ -14,7 +14,7 @@ describe('npm run demo', () => {
         ...process.env,
         PORT: '0',
         HOST: '127.0.0.1',
-        DATABASE_URL: TEST_DATABASE_URL,
+        DATABASE_URL: testDatabaseUrl(),
         REDIS_URL: TEST_REDIS_URL,
         LOG_LEVEL: 'warn',
       },

@@ -9,7 +9,7 @@ import {
   type SimulatorOptions,
   type WechatSimulator,
 } from '../../src/wechat-sim/sim.server.js';
-import { TEST_ADMIN_TOKEN, TEST_DATABASE_URL, TEST_REDIS_URL } from './test-env.js';
+import { TEST_ADMIN_TOKEN, TEST_REDIS_URL, testDatabaseUrl } from './test-env.js';
 
 export interface GraphQLAnswer<Data> {
   status: number;
@@ -55,7 +55,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'debug',
-    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_URL: testDatabaseUrl(),
     REDIS_URL: TEST_REDIS_URL,
     WECHAT_APPID: appId,
     WECHAT_SECRET: sim.secret,
