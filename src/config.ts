@@ -48,6 +48,10 @@ const envSchema = z.object({
   /** ...and no longer once it ended this many days ago. */
   REPLAY_GIVE_UP_DAYS: positiveInt.default(7),
   SYNC_LOCK_TTL_SECONDS: positiveInt.default(60),
+  /** List pages read at once once the first page told the total. */
+  SYNC_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
+  /** Rooms whose replays are fetched at once. */
+  SYNC_REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -76,6 +80,8 @@ export interface Config {
     readonly replayRetryMinutes: number;
     readonly replayGiveUpDays: number;
     readonly lockTtlSeconds: number;
+    readonly listConcurrency: number;
+    readonly replayConcurrency: number;
   };
   readonly defaultAnchorImg: string | null;
 }
@@ -121,6 +127,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       replayRetryMinutes: env.REPLAY_RETRY_MINUTES,
       replayGiveUpDays: env.REPLAY_GIVE_UP_DAYS,
       lockTtlSeconds: env.SYNC_LOCK_TTL_SECONDS,
+      listConcurrency: env.SYNC_LIST_CONCURRENCY,
+      replayConcurrency: env.SYNC_REPLAY_CONCURRENCY,
     },
     defaultAnchorImg: env.DEFAULT_ANCHOR_IMG ?? null,
   });

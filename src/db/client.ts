@@ -13,6 +13,8 @@ export interface DbHandle {
 
 export interface CreateDbOptions {
   connectionLimit?: number;
+  /** Sees every statement drizzle sends (the benchmark EXPLAINs them). */
+  logQuery?: (query: string, params: unknown[]) => void;
 }
 
 /** Connection options shared by the pool and the one-off admin connection. */
@@ -53,7 +55,14 @@ export function createDb(databaseUrl: string, options: CreateDbOptions = {}): Db
   pool.on('connection', (connection) => {
     connection.query("SET time_zone = '+00:00'");
   });
-  const db = drizzle({ client: pool, schema, mode: 'default', casing: 'snake_case' });
+  const logQuery = options.logQuery;
+  const db = drizzle({
+    client: pool,
+    schema,
+    mode: 'default',
+    casing: 'snake_case',
+    ...(logQuery ? { logger: { logQuery } } : {}),
+  });
   return {
     db,
     pool,

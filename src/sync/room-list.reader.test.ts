@@ -97,6 +97,36 @@ describe('readFullRoomList', () => {
     expect([...result.rooms.keys()]).toEqual([3, 2, 1]);
   });
 
+  it('reads the pages after the first one in parallel, at the offsets the first page implies', async () => {
+    const source = wechatLike(() => range(260));
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const fetch: FetchRoomPage = async (start, limit) => {
+      inFlight += 1;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return source.fetch(start, limit);
+    };
+    const result = await readFullRoomList(fetch, { concurrency: 3 });
+    expect(result.rooms.size).toBe(260);
+    expect(source.calls.map(([start]) => start).sort((a, b) => a - b)).toEqual([
+      0, 50, 100, 150, 200, 250,
+    ]);
+    expect(maxInFlight).toBe(3);
+  });
+
+  it('does not trust a short first page as the page size (it would cost thousands of calls)', async () => {
+    const fetch: FetchRoomPage = async () => ({ rooms: [room(5)], total: 10_000 });
+    const calls: number[] = [];
+    const result = await readFullRoomList(async (start, limit) => {
+      calls.push(start);
+      return fetch(start, limit);
+    });
+    expect(result.complete).toBe(false);
+    expect(calls).toEqual([0, 0, 0]);
+  });
+
   it('gives up after a bounded number of passes when the list never settles', async () => {
     let total = 10;
     const fetch: FetchRoomPage = async (start) => {

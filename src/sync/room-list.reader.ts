@@ -1,3 +1,5 @@
+import pLimit from 'p-limit';
+
 import type { RoomListPage } from '../wechat/wechat.client.js';
 import type { WechatRoom } from '../wechat/wechat.schemas.js';
 
@@ -5,6 +7,8 @@ import type { WechatRoom } from '../wechat/wechat.schemas.js';
 export const LIST_PAGE_LIMIT = 100;
 /** Full re-reads allowed when the list moves under a sync, before it gives up. */
 export const MAX_LIST_PASSES = 3;
+/** Rows WeChat returns per full page (observed). A shorter first page is not trusted as the step. */
+export const USUAL_PAGE_ROWS = 50;
 
 export type FetchRoomPage = (start: number, limit: number) => Promise<RoomListPage>;
 
@@ -14,8 +18,22 @@ export interface FullRoomList {
   /** WeChat's total at the end of the last pass. */
   total: number;
   passes: number;
-  /** True when every pass saw the list move and the set may still be incomplete. */
+  /** False when every pass saw the list move and the set may still be incomplete. */
   complete: boolean;
+}
+
+export interface ReadOptions {
+  pageLimit?: number;
+  maxPasses?: number;
+  /** Pages read at once after the first one has told the total and the page size. */
+  concurrency?: number;
+}
+
+interface PassResult {
+  total: number;
+  /** The total changed between pages, or a page came back short before the end. */
+  moved: boolean;
+  seen: Set<number>;
 }
 
 /**
@@ -23,49 +41,75 @@ export interface FullRoomList {
  * the read shifts every offset after it. A pass whose total changed, or that saw fewer distinct
  * rooms than the total, is followed by another full pass (bounded), so that no room goes missing
  * and is archived for it.
+ *
+ * The first page tells the total and how many rows WeChat really returns per page (50 when asked
+ * for 100); the other pages are then read at those offsets, several at once. Reading in parallel
+ * keeps the drift rule: any page whose total differs, or that comes back short, marks the pass moved.
  */
 export async function readFullRoomList(
   fetchPage: FetchRoomPage,
-  options: { pageLimit?: number; maxPasses?: number } = {},
+  options: ReadOptions = {},
 ): Promise<FullRoomList> {
   const pageLimit = options.pageLimit ?? LIST_PAGE_LIMIT;
   const maxPasses = options.maxPasses ?? MAX_LIST_PASSES;
+  const limit = pLimit(Math.max(1, options.concurrency ?? 1));
   const rooms = new Map<number, WechatRoom>();
-  let total = 0;
 
-  for (let pass = 1; pass <= maxPasses; pass += 1) {
-    const seenThisPass = new Set<number>();
-    let start = 0;
+  const keep = (page: RoomListPage, seen: Set<number>) => {
+    for (const room of page.rooms) {
+      rooms.set(room.roomid, room);
+      seen.add(room.roomid);
+    }
+  };
+
+  async function readPass(): Promise<PassResult> {
+    const seen = new Set<number>();
+    const first = await fetchPage(0, pageLimit);
+    // errcode 1 / 9410000 at offset 0: no rooms at all.
+    if (first.total === null) return { total: 0, moved: false, seen };
+    keep(first, seen);
+    const total = first.total;
+    const pageRows = first.rooms.length;
+    if (pageRows === 0 || pageRows >= total) return { total, moved: pageRows < total, seen };
+    // A short first page would make a tiny step and burn the quota on thousands of calls: read again.
+    if (pageRows < Math.min(pageLimit, USUAL_PAGE_ROWS)) return { total, moved: true, seen };
+
+    const offsets: number[] = [];
+    for (let start = pageRows; start < total; start += pageRows) offsets.push(start);
     let moved = false;
-    let passTotal: number | null = null;
-    let fullPageRows = 0;
-
-    for (;;) {
-      const page = await fetchPage(start, pageLimit);
-      if (page.total === null) {
-        // errcode 1 / 9410000: nothing (more) to read. At offset 0 that means no rooms at all.
-        if (passTotal === null) passTotal = 0;
-        else if (start < passTotal) moved = true;
-        break;
-      }
-      if (passTotal !== null && page.total !== passTotal) moved = true;
-      passTotal = page.total;
-      for (const room of page.rooms) {
-        rooms.set(room.roomid, room);
-        seenThisPass.add(room.roomid);
-      }
-      start += page.rooms.length;
-      // A page shorter than the fullest one so far is the last; so is an offset at the total.
-      const shortPage = page.rooms.length < fullPageRows;
-      fullPageRows = Math.max(fullPageRows, page.rooms.length);
-      if (page.rooms.length === 0 || start >= page.total || shortPage) break;
-    }
-
-    total = passTotal ?? 0;
-    if (!moved && seenThisPass.size >= total) {
-      return { rooms, total, passes: pass, complete: true };
-    }
-    if (pass === maxPasses) return { rooms, total, passes: pass, complete: false };
+    // Once a page has failed the sync, queued pages must not go on calling WeChat.
+    let failed = false;
+    await Promise.all(
+      offsets.map((start) =>
+        limit(async () => {
+          if (failed) return;
+          let page: RoomListPage;
+          try {
+            page = await fetchPage(start, pageLimit);
+          } catch (error) {
+            failed = true;
+            throw error;
+          }
+          if (page.total === null) {
+            // Nothing at an offset below the total: rooms were removed under us.
+            moved = true;
+            return;
+          }
+          keep(page, seen);
+          const expectedRows = Math.min(pageRows, total - start);
+          if (page.total !== total || page.rooms.length < expectedRows) moved = true;
+        }),
+      ),
+    );
+    return { total, moved, seen };
   }
-  return { rooms, total, passes: maxPasses, complete: false };
+
+  let last: PassResult = { total: 0, moved: true, seen: new Set() };
+  for (let pass = 1; pass <= maxPasses; pass += 1) {
+    last = await readPass();
+    if (!last.moved && last.seen.size >= last.total) {
+      return { rooms, total: last.total, passes: pass, complete: true };
+    }
+  }
+  return { rooms, total: last.total, passes: maxPasses, complete: false };
 }

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 
 import type { Database } from '../db/client.js';
@@ -48,6 +49,8 @@ export interface SyncSettings {
   replayRetryMinutes: number;
   replayGiveUpDays: number;
   lockTtlSeconds: number;
+  listConcurrency: number;
+  replayConcurrency: number;
 }
 
 export interface SyncServiceOptions {
@@ -114,8 +117,9 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   }
 
   /**
-   * Asks for replays room by room, most recently ended first, within what the day's quota can spare
-   * after keeping enough for another list read. One room's failure only postpones that room.
+   * Asks for replays of several rooms at once, most recently ended first, within what the day's
+   * quota can spare after keeping enough for another list read. One room's failure only postpones
+   * that room; running out of quota stops the rest, which wait for a later sync.
    */
   async function collectReplays(
     candidates: WechatRoom[],
@@ -123,33 +127,42 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   ): Promise<{ checks: ReplayCheck[]; deferred: number }> {
     const snapshot = await quota.snapshot();
     const budget = Math.max(0, snapshot.remaining - meter.listCalls);
-    const ordered = [...candidates].sort((a, b) => b.end_time - a.end_time);
+    const ordered = [...candidates].sort((a, b) => b.end_time - a.end_time).slice(0, budget);
+    const limit = pLimit(settings.replayConcurrency);
     const checks: ReplayCheck[] = [];
-    let index = 0;
-    for (; index < ordered.length && index < budget; index += 1) {
-      const room = ordered[index]!;
-      try {
-        checks.push({ roomId: room.roomid, replays: await fetchReplays(room.roomid, meter) });
-      } catch (error) {
-        if (
-          error instanceof QuotaExhaustedError ||
-          (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE)
-        ) {
-          logger.warn(
-            { roomId: room.roomid },
-            'quota ran out while fetching replays; the rest wait for a later sync',
-          );
-          break;
-        }
-        if (!(error instanceof WechatError)) throw error;
-        logger.warn(
-          { roomId: room.roomid, err: error.message },
-          'could not fetch replays; will ask again later',
-        );
-        checks.push({ roomId: room.roomid, replays: [] });
-      }
-    }
-    return { checks, deferred: ordered.length - index };
+    let quotaRanOut = false;
+    // After a failure that fails the whole sync, queued rooms must not go on calling WeChat.
+    let aborted = false;
+    await Promise.all(
+      ordered.map((room) =>
+        limit(async () => {
+          if (quotaRanOut || aborted) return;
+          try {
+            checks.push({ roomId: room.roomid, replays: await fetchReplays(room.roomid, meter) });
+          } catch (error) {
+            if (
+              error instanceof QuotaExhaustedError ||
+              (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE)
+            ) {
+              if (!quotaRanOut)
+                logger.warn('quota ran out while fetching replays; the rest wait for a later sync');
+              quotaRanOut = true;
+              return;
+            }
+            if (!(error instanceof WechatError)) {
+              aborted = true;
+              throw error;
+            }
+            logger.warn(
+              { roomId: room.roomid, err: error.message },
+              'could not fetch replays; will ask again later',
+            );
+            checks.push({ roomId: room.roomid, replays: [] });
+          }
+        }),
+      ),
+    );
+    return { checks, deferred: candidates.length - checks.length };
   }
 
   async function runSync(runId: number, meter: CallMeter, counts: SyncCounts): Promise<number> {
