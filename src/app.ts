@@ -14,9 +14,12 @@ import { createDb, type DbHandle } from './db/client.js';
 import { migrateDatabase } from './db/migrate.js';
 import { createFormatError } from './graphql/format-error.js';
 import { createHttpServer } from './graphql/http-server.js';
+import { createResponseCache } from './graphql/response-cache.js';
 import { buildAppSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import { createChangeFeed } from './redis/change-feed.js';
 import { createRedis, type RedisClient } from './redis/client.js';
+import { redisKeys } from './redis/keys.js';
 import { createRoomService } from './rooms/room.service.js';
 import { scheduleSyncJob } from './sync/sync.jobs.js';
 import { createSyncService } from './sync/sync.service.js';
@@ -79,6 +82,18 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     logger: logger.child({ component: 'wechat' }),
     retry: options.wechatRetry,
   });
+  // Data changes are announced to every instance, whose response caches then start over.
+  const changeFeed = createChangeFeed({ redis, channel: redisKeys.dataChanged(appId), logger });
+  const responseCache = createResponseCache({ feed: changeFeed });
+  const announceChange = async () => {
+    try {
+      await changeFeed.publish();
+    } catch (error) {
+      // Without Redis no instance trusts its cache anyway; the change itself is committed.
+      logger.warn({ err: (error as Error).message }, 'could not announce a data change');
+    }
+  };
+
   const sync = createSyncService({
     appId,
     db: db.db,
@@ -87,9 +102,16 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     quota,
     logger: logger.child({ component: 'sync' }),
     settings: config.sync,
+    onDataChanged: announceChange,
   });
-  const rooms = createRoomService({ db: db.db, appId, defaultAnchorImg: config.defaultAnchorImg });
+  const rooms = createRoomService({
+    db: db.db,
+    appId,
+    defaultAnchorImg: config.defaultAnchorImg,
+    onDataChanged: announceChange,
+  });
   const services: AppServices = {
+    responseCache,
     appId,
     db: db.db,
     rooms,
@@ -123,6 +145,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const httpServer = createHttpServer<GraphQLContext>({
     apollo,
     logger,
+    responseCache,
     buildContext: async (request, requestId) => ({
       requestId,
       isAdmin: isAdminRequest(request),
@@ -175,6 +198,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
         });
       }
       await apollo.stop();
+      await changeFeed.close();
       await db.close();
       redis.disconnect();
     },

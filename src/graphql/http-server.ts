@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 
 import type { Logger } from '../logger.js';
+import type { ResponseCache } from './response-cache.js';
 
 /** Requests with a larger body are refused before parsing: no query needs more. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -14,6 +15,8 @@ export interface HttpServerOptions<Context extends object> {
   /** Resolves when MySQL and Redis answer and migrations are applied; throws with a reason otherwise. */
   checkReadiness: () => Promise<void>;
   logger: Logger;
+  /** Serves repeated public requests from memory; see response-cache.ts. */
+  responseCache?: ResponseCache;
 }
 
 class HttpError extends Error {
@@ -32,7 +35,7 @@ class HttpError extends Error {
 export function createHttpServer<Context extends object>(
   options: HttpServerOptions<Context>,
 ): Server {
-  const { apollo, buildContext, checkReadiness, logger } = options;
+  const { apollo, buildContext, checkReadiness, logger, responseCache } = options;
 
   async function handleGraphQL(
     request: IncomingMessage,
@@ -40,11 +43,33 @@ export function createHttpServer<Context extends object>(
     url: URL,
   ): Promise<void> {
     const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
+    const contentType = headerValue(request, 'content-type') ?? '';
+    const bodyText = request.method === 'POST' ? await readBody(request) : undefined;
+    // Only anonymous JSON POSTs are shared: an admin's answer never comes from or goes to the cache.
+    const cacheKey =
+      responseCache &&
+      bodyText !== undefined &&
+      !request.headers.authorization &&
+      contentType.includes('application/json')
+        ? `${headerValue(request, 'accept') ?? ''}\n${bodyText}`
+        : undefined;
+    if (cacheKey !== undefined) {
+      const hit = responseCache!.get(cacheKey);
+      if (hit) {
+        response.statusCode = 200;
+        response.setHeader('content-type', hit.contentType);
+        response.setHeader('x-request-id', requestId);
+        response.end(hit.body);
+        return;
+      }
+    }
+    const generation = responseCache?.generation() ?? 0;
+
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const body = request.method === 'POST' ? await readJsonBody(request) : undefined;
+    const body = bodyText === undefined ? undefined : parseBody(bodyText, contentType);
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
       context: () => buildContext(request, requestId),
@@ -54,6 +79,18 @@ export function createHttpServer<Context extends object>(
     for (const [key, value] of result.headers) response.setHeader(key, value);
     if (result.body.kind === 'complete') {
       response.end(result.body.string);
+      if (
+        cacheKey !== undefined &&
+        response.statusCode === 200 &&
+        isErrorFree(result.body.string)
+      ) {
+        const answerType = result.headers.get('content-type') ?? 'application/json; charset=utf-8';
+        responseCache!.set(
+          cacheKey,
+          { body: result.body.string, contentType: answerType },
+          generation,
+        );
+      }
       return;
     }
     for await (const chunk of result.body.asyncIterator) response.write(chunk);
@@ -97,7 +134,7 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readJsonBody(request: IncomingMessage): Promise<unknown> {
+async function readBody(request: IncomingMessage): Promise<string> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
     request.resume();
@@ -111,15 +148,27 @@ async function readJsonBody(request: IncomingMessage): Promise<unknown> {
       throw new HttpError(413, `Request body larger than ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  const contentType = headerValue(request, 'content-type') ?? '';
-  // Apollo's CSRF prevention judges the content type; only JSON bodies are parsed here.
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Apollo's CSRF prevention judges the content type; only JSON bodies are parsed here. */
+function parseBody(text: string, contentType: string): unknown {
   if (!contentType.includes('application/json')) return text;
   if (text.length === 0) throw new HttpError(400, 'Empty JSON body');
   try {
     return JSON.parse(text) as unknown;
   } catch {
     throw new HttpError(400, 'Request body is not valid JSON');
+  }
+}
+
+/** Only complete successes are cached; an answer with any error is computed again next time. */
+function isErrorFree(answer: string): boolean {
+  try {
+    const parsed = JSON.parse(answer) as { errors?: unknown };
+    return parsed.errors === undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -13,4 +13,6 @@ export const redisKeys = {
   quotaLimit: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:limit`,
   quotaSpent: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:spent`,
   syncLock: (appId: string) => `wxlive:{${appId}}:sync:lock`,
+  /** Pub/sub channel announcing that served data changed. */
+  dataChanged: (appId: string) => `wxlive:{${appId}}:data:changed`,
 } as const;

@@ -38,7 +38,13 @@ export async function findRoomsPage(
       .orderBy(desc(rooms.pinned), desc(rooms.startTime), desc(rooms.roomId))
       .limit(query.limit)
       .offset(query.offset),
-    db.select({ total: count() }).from(rooms).where(where),
+    // Counted from the listing indexes: MySQL otherwise walks the primary key, JSON and all.
+    db
+      .select({ total: count() })
+      .from(rooms, {
+        useIndex: [query.statusCodes?.length ? 'rooms_status_listing_idx' : 'rooms_listing_idx'],
+      })
+      .where(where),
   ]);
   return { rows, total: totals[0]?.total ?? 0 };
 }
