@@ -1,0 +1,435 @@
+/**
+ * `npm run bench`: what the two hot paths cost. It starts everything itself — the project's WeChat
+ * simulator with generated rooms and a per-call latency, a fresh benchmark database, and the built
+ * service as a separate process — then measures:
+ *   - sync: a first sync into an empty database, a steady-state sync, and a sync after 10% of the
+ *     rooms changed, for several room counts: WeChat calls by kind, wall time, SQL statements,
+ *     peak RSS of the service;
+ *   - reads: `rooms` queries under autocannon load (50 connections), beside a bare node:http server
+ *     answering the same bytes, and the same load while syncs run.
+ * Prints a table, writes bench/results.json, and refreshes the figures in README.md.
+ * `--quick` is a one-minute pass with smaller sizes and shorter read runs.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+
+import autocannon from 'autocannon';
+import mysql from 'mysql2/promise';
+import { Redis } from 'ioredis';
+
+import { createDb } from '../src/db/client.js';
+import { findRoomsPage, findVisibleRoom } from '../src/rooms/room.repository.js';
+import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
+import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
+import { freePort, startService, type ServiceProcess } from './service-process.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    latency: { type: 'string', default: '20' },
+    'no-readme': { type: 'boolean', default: false },
+  },
+});
+const QUICK = flags.quick;
+const LATENCY_MS = Number(flags.latency);
+const SIZES = QUICK ? [1_000, 5_000] : [1_000, 10_000, 50_000];
+const READ_ROOMS = QUICK ? 5_000 : 10_000;
+const READ_SECONDS = QUICK ? 3 : 10;
+const WARMUP_SECONDS = QUICK ? 1 : 3;
+const CONNECTIONS = 50;
+
+const BENCH_DB_SERVER =
+  process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/wxlive_bench';
+const BENCH_REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
+const APPID = 'wxbench000000001';
+const ADMIN_TOKEN = 'bench-admin-token-0123456789';
+const ROOM_FIELDS = `roomId name coverImg shareImg liveStatus startTime endTime anchorName anchorImg pinned
+  goods { goodsId name coverImg url price price2 priceType } replays { mediaUrl createTime expireTime }`;
+const SYNC =
+  'mutation { syncRooms { added updated archived restored replaysFetched listCalls replayCalls tokenCalls durationMs } }';
+
+interface SyncFigures {
+  rooms: number;
+  scenario: 'first' | 'steady' | 'changed 10%';
+  listCalls: number;
+  replayCalls: number;
+  tokenCalls: number;
+  wallMs: number;
+  /** Lower bound set by WeChat's latency alone, given the service's concurrency. */
+  wechatFloorMs: number;
+  sqlStatements: number;
+  peakRssMiB: number;
+  report: Record<string, number>;
+}
+
+interface ReadFigures {
+  name: string;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+  bytesPerResponse: number;
+}
+
+const results: {
+  machine: Record<string, unknown>;
+  sync: SyncFigures[];
+  reads: ReadFigures[];
+  explain: unknown[];
+  notes: string[];
+} = {
+  machine: {
+    cores: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    date: new Date().toISOString(),
+    command: `npm run bench${QUICK ? ' -- --quick' : ''}`,
+    latencyMs: LATENCY_MS,
+  },
+  sync: [],
+  reads: [],
+  explain: [],
+  notes: [],
+};
+
+const log = (message: string) => console.log(`[bench] ${message}`);
+
+async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  admin = false,
+) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(admin ? { authorization: `Bearer ${ADMIN_TOKEN}` } : {}),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
+  const text = await response.text();
+  const body = JSON.parse(text) as {
+    data?: Record<string, Record<string, number>>;
+    errors?: unknown[];
+  };
+  if (body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors)}`);
+  return { body, text };
+}
+
+async function serverQuestions(connection: mysql.Connection): Promise<number> {
+  const [rows] = await connection.query("SHOW GLOBAL STATUS LIKE 'Questions'");
+  return Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0);
+}
+
+async function resetStorage(): Promise<string> {
+  const url = new URL(BENCH_DB_SERVER);
+  const name = url.pathname.slice(1);
+  const connection = await mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: url.username || 'root',
+  });
+  await connection.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  await connection.end();
+  const redis = new Redis(BENCH_REDIS);
+  await redis.flushdb();
+  redis.disconnect();
+  return url.toString();
+}
+
+function serviceEnv(sim: WechatSimulator, databaseUrl: string): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: BENCH_REDIS,
+    WECHAT_APPID: APPID,
+    WECHAT_SECRET: sim.secret,
+    WECHAT_API_BASE: sim.url,
+    ADMIN_TOKEN,
+    SCHEDULER_ENABLED: 'false',
+    SYNC_LOCK_TTL_SECONDS: '60',
+  };
+}
+
+/** Concurrency the service uses, for the latency floor; read from its defaults via env if set. */
+const LIST_CONCURRENCY = Number(process.env.SYNC_LIST_CONCURRENCY ?? 4);
+const REPLAY_CONCURRENCY = Number(process.env.SYNC_REPLAY_CONCURRENCY ?? 16);
+
+async function measureSync(
+  scenario: SyncFigures['scenario'],
+  rooms: number,
+  service: ServiceProcess,
+  sim: WechatSimulator,
+  connection: mysql.Connection,
+): Promise<SyncFigures> {
+  const before = sim.stats();
+  await service.resetPeakRss();
+  const questionsBefore = await serverQuestions(connection);
+  const started = performance.now();
+  const { body } = await gql(service.url, SYNC, {}, true);
+  const wallMs = Math.round(performance.now() - started);
+  const questionsAfter = await serverQuestions(connection);
+  const after = sim.stats();
+  const listCalls = after.list - before.list;
+  const replayCalls = after.replay - before.replay;
+  const tokenCalls = after.stableToken - before.stableToken;
+  // First list page alone, then the rest in parallel; replays in parallel; a token fetch first.
+  const wechatFloorMs =
+    LATENCY_MS *
+    (tokenCalls +
+      Math.min(1, listCalls) +
+      Math.ceil(Math.max(0, listCalls - 1) / LIST_CONCURRENCY) +
+      Math.ceil(replayCalls / REPLAY_CONCURRENCY));
+  const figures: SyncFigures = {
+    rooms,
+    scenario,
+    listCalls,
+    replayCalls,
+    tokenCalls,
+    wallMs,
+    wechatFloorMs,
+    // The second SHOW STATUS counts itself.
+    sqlStatements: questionsAfter - questionsBefore - 1,
+    peakRssMiB: await service.peakRssMiB(),
+    report: body.data!.syncRooms!,
+  };
+  log(`${rooms} rooms, ${scenario}: ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+async function load(
+  name: string,
+  url: string,
+  body: string,
+  seconds = READ_SECONDS,
+): Promise<ReadFigures> {
+  const options = {
+    url,
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+  };
+  await autocannon({ ...options, duration: WARMUP_SECONDS });
+  const result = await autocannon({ ...options, duration: seconds });
+  const figures: ReadFigures = {
+    name,
+    requestsPerSecond: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+    bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
+  };
+  log(`${name}: ${JSON.stringify(figures)}`);
+  return figures;
+}
+
+async function benchReads(
+  service: ServiceProcess,
+  sim: WechatSimulator,
+  databaseUrl: string,
+): Promise<void> {
+  const page1 = JSON.stringify({
+    query: `query Page($page: Int, $pageSize: Int) { rooms(page: $page, pageSize: $pageSize) { totalCount items { ${ROOM_FIELDS} } } }`,
+    variables: { page: 1, pageSize: 20 },
+  });
+  const deepPage = JSON.stringify({
+    query: `query Page($page: Int, $pageSize: Int) { rooms(page: $page, pageSize: $pageSize) { totalCount items { ${ROOM_FIELDS} } } }`,
+    variables: { page: Math.floor(READ_ROOMS / 20) - 1, pageSize: 20 },
+  });
+  const byStatus = JSON.stringify({
+    query: `query Ended($status: [LiveStatus!]) { rooms(status: $status, pageSize: 20) { totalCount items { ${ROOM_FIELDS} } } }`,
+    variables: { status: ['ENDED'] },
+  });
+
+  // The ceiling: the same bytes from a bare node:http server in its own process.
+  const sample = await fetch(service.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: page1,
+  });
+  const bytesFile = '/tmp/wxlive-bench-page1.json';
+  await writeFile(bytesFile, Buffer.from(await sample.arrayBuffer()));
+  const barePort = await freePort();
+  const bare = fork('bench/bare-server.mjs', [bytesFile, String(barePort)], { stdio: 'ignore' });
+  await new Promise((resolve) => bare.once('message', resolve));
+  try {
+    results.reads.push(
+      await load('bare node:http, same bytes (ceiling)', `http://127.0.0.1:${barePort}/`, page1),
+    );
+  } finally {
+    bare.kill('SIGTERM');
+  }
+
+  results.reads.push(await load('rooms page 1, 20 rooms, all fields', service.url, page1));
+  results.reads.push(
+    await load(`rooms deep page ${Math.floor(READ_ROOMS / 20) - 1}`, service.url, deepPage),
+  );
+  results.reads.push(await load('rooms status ENDED', service.url, byStatus));
+
+  // Syncs every few seconds under the same load: a room changes each time, so caches must turn over.
+  let stop = false;
+  let syncs = 0;
+  const syncLoop = (async () => {
+    while (!stop) {
+      const target = sim.rooms()[syncs % 50];
+      if (target) sim.updateRoom(target.roomid, { name: `changed ${syncs}` });
+      await gql(service.url, SYNC, {}, true);
+      syncs += 1;
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+    }
+  })();
+  results.reads.push(await load('rooms page 1 while syncs run every 3 s', service.url, page1));
+  stop = true;
+  await syncLoop;
+  results.notes.push(`${syncs} syncs ran during the last read load`);
+
+  // The plans of the queries the API runs, captured from drizzle and EXPLAINed.
+  const captured: Array<{ query: string; params: unknown[] }> = [];
+  const handle = createDb(databaseUrl, {
+    connectionLimit: 2,
+    logQuery: (query, params) => captured.push({ query, params }),
+  });
+  await findRoomsPage(handle.db, { appId: APPID, offset: 0, limit: 20 });
+  await findRoomsPage(handle.db, { appId: APPID, offset: 0, limit: 20, statusCodes: [103] });
+  await findVisibleRoom(handle.db, APPID, sim.rooms()[0]!.roomid);
+  for (const { query, params } of captured) {
+    const [plan] = await handle.pool.query(`EXPLAIN ${query}`, params);
+    results.explain.push({ query, plan });
+  }
+  await handle.close();
+}
+
+function table(): string {
+  const lines: string[] = [];
+  lines.push(
+    `Machine: ${results.machine.cores} cores (${String(results.machine.cpu)}), Node ${process.version}; WeChat latency ${LATENCY_MS} ms per call.`,
+  );
+  lines.push(`Command: ${String(results.machine.command)}`);
+  lines.push('');
+  lines.push(
+    '| rooms | sync | list | replay | token | wall ms | WeChat floor ms | beyond WeChat ms | SQL stmts | peak RSS MiB |',
+  );
+  lines.push('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of results.sync) {
+    lines.push(
+      `| ${s.rooms} | ${s.scenario} | ${s.listCalls} | ${s.replayCalls} | ${s.tokenCalls} | ${s.wallMs} | ${s.wechatFloorMs} | ${Math.max(0, s.wallMs - s.wechatFloorMs)} | ${s.sqlStatements} | ${s.peakRssMiB} |`,
+    );
+  }
+  lines.push('');
+  lines.push(
+    `| read load (${CONNECTIONS} connections, ${READ_SECONDS} s, ${READ_ROOMS} rooms) | req/s | p50 ms | p99 ms | errors | non-2xx | bytes |`,
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  for (const r of results.reads) {
+    lines.push(
+      `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.bytesPerResponse} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function targets(): string[] {
+  const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
+  const lines: string[] = [];
+  for (const s of results.sync) {
+    const pages = Math.ceil(s.rooms / 50);
+    lines.push(
+      `${verdict(s.listCalls === pages)} list calls ${s.listCalls} = ceil(${s.rooms}/50) = ${pages} (${s.rooms} rooms, ${s.scenario})`,
+    );
+    lines.push(
+      `${verdict(s.tokenCalls <= 1)} token calls ${s.tokenCalls} ≤ 1 (${s.rooms}, ${s.scenario})`,
+    );
+    if (s.scenario === 'steady')
+      lines.push(
+        `${verdict(s.replayCalls === 0 || s.report.replaysFetched === 0)} steady-state replay calls ${s.replayCalls} only for rooms still without replays (${s.rooms})`,
+      );
+    lines.push(
+      `${verdict(s.sqlStatements <= 5 * pages)} SQL statements ${s.sqlStatements} ≤ 5 per page (${5 * pages}) (${s.rooms}, ${s.scenario})`,
+    );
+    if (s.rooms === 10_000)
+      lines.push(
+        `${verdict(s.wallMs - s.wechatFloorMs < 2_000)} wall time beyond WeChat latency ${s.wallMs - s.wechatFloorMs} ms < 2000 ms (10,000, ${s.scenario})`,
+      );
+    if (s.rooms === 50_000)
+      lines.push(
+        `${verdict(s.peakRssMiB < 512)} peak RSS ${s.peakRssMiB} MiB < 512 MiB (50,000, ${s.scenario})`,
+      );
+  }
+  const ceiling = results.reads.find((r) => r.name.startsWith('bare'));
+  const page1 = results.reads.find((r) => r.name.startsWith('rooms page 1, 20'));
+  if (ceiling && page1) {
+    const share = page1.requestsPerSecond / Math.max(1, ceiling.requestsPerSecond);
+    lines.push(
+      `${verdict(share >= 0.4)} rooms page 1 at ${(share * 100).toFixed(0)}% of the bare node:http ceiling (target ≥ 40%)`,
+    );
+    lines.push(`${verdict(page1.p99Ms < 25)} rooms page 1 p99 ${page1.p99Ms} ms < 25 ms`);
+  }
+  for (const r of results.reads)
+    lines.push(
+      `${verdict(r.errors === 0 && r.non2xx === 0)} ${r.name}: ${r.errors} errors, ${r.non2xx} non-2xx`,
+    );
+  return lines;
+}
+
+async function updateReadme(markdown: string): Promise<void> {
+  const readme = await readFile('README.md', 'utf8');
+  const start = '<!-- bench:start -->';
+  const end = '<!-- bench:end -->';
+  if (!readme.includes(start) || !readme.includes(end)) return;
+  const updated = `${readme.slice(0, readme.indexOf(start) + start.length)}\n${markdown}\n${readme.slice(readme.indexOf(end))}`;
+  await writeFile('README.md', updated);
+}
+
+async function main(): Promise<void> {
+  log('building the service (npm run build)');
+  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+
+  for (const size of SIZES) {
+    const rooms = generateRooms({ count: size, seed: 42 });
+    const sim = await startWechatSimulator({
+      appid: APPID,
+      rooms,
+      latencyMs: LATENCY_MS,
+      dailyQuota: 10_000_000,
+    });
+    const databaseUrl = await resetStorage();
+    const service = await startService(serviceEnv(sim, databaseUrl));
+    try {
+      log(`${size} rooms: first sync`);
+      results.sync.push(await measureSync('first', size, service, sim, admin));
+      results.sync.push(await measureSync('steady', size, service, sim, admin));
+      for (let index = 0; index < size; index += 10) {
+        const room = rooms[index]!;
+        sim.updateRoom(room.roomid, { name: `${room.name} (更新)` });
+      }
+      results.sync.push(await measureSync('changed 10%', size, service, sim, admin));
+      if (size === READ_ROOMS) await benchReads(service, sim, databaseUrl);
+    } finally {
+      await service.stop();
+      await sim.close();
+    }
+  }
+  await admin.end();
+
+  const markdown = `${table()}\n\nTargets:\n${targets()
+    .map((line) => `- ${line}`)
+    .join('\n')}`;
+  console.log(`\n${markdown}\n`);
+  await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
+  log('wrote bench/results.json');
+  if (!QUICK && !flags['no-readme']) {
+    await updateReadme(markdown);
+    log('updated the figures in README.md');
+  }
+}
+
+await main();
