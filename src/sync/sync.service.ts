@@ -167,9 +167,14 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 
   async function runSync(runId: number, meter: CallMeter, counts: SyncCounts): Promise<number> {
     await wechat.refreshQuotaLimit(meter);
-    const list = await readFullRoomList((start, limit) =>
-      wechat.listRooms({ start, limit }, meter),
+    const listStarted = performance.now();
+    const list = await readFullRoomList(
+      (start, limit) => wechat.listRooms({ start, limit }, meter),
+      {
+        concurrency: settings.listConcurrency,
+      },
     );
+    const listMs = Math.round(performance.now() - listStarted);
     if (!list.complete) {
       throw new AppError(
         'LIST_INCOMPLETE',
@@ -197,17 +202,32 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       .map((state) => state.roomId);
     counts.roomsArchived = toArchive.length;
 
+    const replaysStarted = performance.now();
     const { checks, deferred } = await collectReplays(replayCandidates, meter);
+    const replaysMs = Math.round(performance.now() - replaysStarted);
     counts.replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
 
     // Everything was fetched first; now one transaction applies it, so a failure leaves no half.
     const appliedAt = now();
+    const applyStarted = performance.now();
     await db.transaction(async (tx) => {
       await upsertRoomContents(tx, toWrite, appliedAt);
       await archiveRooms(tx, appId, toArchive, appliedAt);
       await storeReplayChecks(tx, appId, checks, appliedAt);
     });
-    logger.debug({ runId, pages: meter.listCalls, passes: list.passes }, 'sync applied');
+    const applyMs = Math.round(performance.now() - applyStarted);
+    logger.debug(
+      {
+        runId,
+        pages: meter.listCalls,
+        passes: list.passes,
+        listMs,
+        replaysMs,
+        applyMs,
+        written: toWrite.length,
+      },
+      'sync applied',
+    );
     return deferred;
   }
 
