@@ -124,6 +124,16 @@ describe('syncRooms', () => {
     expect(await allRooms(t)).toHaveLength(120);
   });
 
+  it('reads later list pages while an earlier one is still outstanding (bounded parallelism)', async () => {
+    const t = await start({ sim: { rooms: roomsFixture(250) } });
+    // The second page hangs for 1.5 s (under the 2 s timeout); a sequential reader could ask for no
+    // other page meanwhile.
+    t.sim.injectFault({ endpoint: 'list', kind: 'hang', ms: 1_500, skip: 1 });
+    const syncing = sync(t);
+    await expect.poll(() => t.sim.stats().list, { timeout: 1_000, interval: 20 }).toBe(5);
+    expect(await syncing).toMatchObject({ added: 250, listCalls: 5 });
+  });
+
   it('makes no extra list call when the total is a multiple of the page size', async () => {
     const t = await start({ sim: { rooms: roomsFixture(100) } });
     expect(await sync(t)).toMatchObject({ added: 100, listCalls: 2 });
