@@ -5,41 +5,39 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { sql } from 'drizzle-orm';
 import type { ScheduledTask } from 'node-cron';
 
 import type { Config } from './config.js';
 import type { AppServices, GraphQLContext } from './context.js';
-import { createDb, type DbHandle } from './db/client.js';
-import { migrateDatabase } from './db/migrate.js';
+import type { DbHandle } from './db/client.js';
+import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
+import { classifyError } from './errors.js';
 import { createFormatError } from './graphql/format-error.js';
 import { createHttpServer } from './graphql/http-server.js';
-import { createResponseCache } from './graphql/response-cache.js';
+import { createResponseCache, type ResponseCache } from './graphql/response-cache.js';
+import { createCoreServices } from './services.js';
 import { buildAppSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
-import { createChangeFeed } from './redis/change-feed.js';
-import { createRedis, type RedisClient } from './redis/client.js';
-import { redisKeys } from './redis/keys.js';
-import { createRoomService } from './rooms/room.service.js';
+import type { RedisClient } from './redis/client.js';
 import { scheduleSyncJob } from './sync/sync.jobs.js';
-import { createSyncService } from './sync/sync.service.js';
 import type { RetryPolicy } from './wechat/backoff.js';
-import { createQuotaService } from './wechat/quota.service.js';
 import { scheduleTokenRefreshJob } from './wechat/token.jobs.js';
-import { createTokenService, type TokenService } from './wechat/token.service.js';
-import { createWechatClient } from './wechat/wechat.client.js';
-import { createWechatHttp } from './wechat/wechat.http.js';
+import type { TokenService } from './wechat/token.service.js';
 
 export interface App {
   services: AppServices;
+  responseCache: ResponseCache;
   tokens: TokenService;
   db: DbHandle;
   redis: RedisClient;
   httpServer: Server;
   /** Starts listening (and the cron jobs, when enabled); resolves with the GraphQL URL. */
   listen(port?: number, host?: string): Promise<string>;
-  /** Stops jobs, the HTTP server, Apollo, then the pools: the reverse of start-up. */
-  close(): Promise<void>;
+  /**
+   * Stops the jobs and stops accepting connections, lets in-flight requests and a running sync
+   * finish (within `graceMs`), then closes Apollo and the pools: the reverse of start-up.
+   */
+  close(options?: { graceMs?: number }): Promise<void>;
 }
 
 export interface CreateAppOptions {
@@ -54,71 +52,10 @@ export interface CreateAppOptions {
 export async function createApp(config: Config, options: CreateAppOptions): Promise<App> {
   const { logger } = options;
   if (options.migrate ?? true) await migrateDatabase(config.databaseUrl);
-
-  const db = createDb(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, { connectionName: 'wxlive' });
-  const appId = config.wechat.appid;
-
-  const http = createWechatHttp({
-    apiBase: config.wechat.apiBase,
-    timeoutMs: config.wechat.timeoutMs,
-  });
-  const tokens = createTokenService({
-    appid: appId,
-    secret: config.wechat.secret,
-    http,
-    redis,
-    logger: logger.child({ component: 'token' }),
-  });
-  const quota = createQuotaService({
-    appid: appId,
-    redis,
-    fallbackDailyLimit: config.wechat.dailyQuotaFallback,
-  });
-  const wechat = createWechatClient({
-    http,
-    tokens,
-    quota,
-    logger: logger.child({ component: 'wechat' }),
-    retry: options.wechatRetry,
-  });
-  // Data changes are announced to every instance, whose response caches then start over.
-  const changeFeed = createChangeFeed({ redis, channel: redisKeys.dataChanged(appId), logger });
+  const core = createCoreServices(config, { logger, wechatRetry: options.wechatRetry });
+  const { services, tokens, db, redis, changeFeed } = core;
+  const { sync, quota } = services;
   const responseCache = createResponseCache({ feed: changeFeed });
-  const announceChange = async () => {
-    try {
-      await changeFeed.publish();
-    } catch (error) {
-      // Without Redis no instance trusts its cache anyway; the change itself is committed.
-      logger.warn({ err: (error as Error).message }, 'could not announce a data change');
-    }
-  };
-
-  const sync = createSyncService({
-    appId,
-    db: db.db,
-    redis,
-    wechat,
-    quota,
-    logger: logger.child({ component: 'sync' }),
-    settings: config.sync,
-    onDataChanged: announceChange,
-  });
-  const rooms = createRoomService({
-    db: db.db,
-    appId,
-    defaultAnchorImg: config.defaultAnchorImg,
-    onDataChanged: announceChange,
-  });
-  const services: AppServices = {
-    responseCache,
-    appId,
-    db: db.db,
-    rooms,
-    sync,
-    quota,
-    defaultAnchorImg: config.defaultAnchorImg,
-  };
 
   const production = config.env === 'production';
   const apollo = new ApolloServer<GraphQLContext>({
@@ -152,8 +89,13 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
       services,
     }),
     checkReadiness: async () => {
-      await db.db.execute(sql`select 1`);
-      const pong = await redis.ping();
+      const pending = await countPendingMigrations(db.db).catch((error: unknown) => {
+        throw new Error(`MySQL: ${classifyError(error).message}`);
+      });
+      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
+      const pong = await redis.ping().catch((error: unknown) => {
+        throw new Error(`Redis: ${classifyError(error).message}`);
+      });
       if (pong !== 'PONG') throw new Error('Redis did not answer PONG');
     },
   });
@@ -161,6 +103,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const jobs: ScheduledTask[] = [];
   return {
     services,
+    responseCache,
     tokens,
     db,
     redis,
@@ -189,18 +132,26 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
       const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
       return `http://${shownHost}:${actualPort}/graphql`;
     },
-    async close() {
+    async close({ graceMs = 30_000 } = {}) {
       await Promise.all(jobs.map((job) => job.stop()));
-      if (httpServer.listening) {
-        await new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeIdleConnections();
-        });
+      const stopped = httpServer.listening
+        ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
+        : Promise.resolve();
+      httpServer.closeIdleConnections();
+      const drained = Promise.all([stopped, sync.whenIdle()]).then(() => true);
+      const inTime = await Promise.race([
+        drained,
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+      ]);
+      if (!inTime) {
+        logger.warn(
+          { graceMs },
+          'requests or a sync still running after the grace period; closing anyway',
+        );
+        httpServer.closeAllConnections();
       }
       await apollo.stop();
-      await changeFeed.close();
-      await db.close();
-      redis.disconnect();
+      await core.close();
     },
   };
 }

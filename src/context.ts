@@ -2,7 +2,6 @@ import type { RoomService } from './rooms/room.service.js';
 import type { SyncService } from './sync/sync.service.js';
 import type { QuotaService } from './wechat/quota.service.js';
 import type { Database } from './db/client.js';
-import type { ResponseCache } from './graphql/response-cache.js';
 
 /** The services resolvers reach through the GraphQL context, built once by the composition root. */
 export interface AppServices {
@@ -12,7 +11,6 @@ export interface AppServices {
   sync: SyncService;
   quota: QuotaService;
   defaultAnchorImg: string | null;
-  responseCache: ResponseCache;
 }
 
 export interface GraphQLContext {

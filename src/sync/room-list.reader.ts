@@ -27,6 +27,8 @@ export interface ReadOptions {
   maxPasses?: number;
   /** Pages read at once after the first one has told the total and the page size. */
   concurrency?: number;
+  /** Called after every page: pages read so far in this pass, pages the pass expects, rooms seen. */
+  onPage?: (progress: { pagesRead: number; pagesExpected: number; roomsSeen: number }) => void;
 }
 
 interface PassResult {
@@ -64,12 +66,20 @@ export async function readFullRoomList(
 
   async function readPass(): Promise<PassResult> {
     const seen = new Set<number>();
+    let pagesRead = 0;
+    let pagesExpected = 1;
+    const pageDone = () => {
+      pagesRead += 1;
+      options.onPage?.({ pagesRead, pagesExpected, roomsSeen: rooms.size });
+    };
     const first = await fetchPage(0, pageLimit);
+    const total = first.total ?? 0;
+    const pageRows = first.rooms.length;
+    pagesExpected = pageRows > 0 ? Math.ceil(total / pageRows) : 1;
+    keep(first, seen);
+    pageDone();
     // errcode 1 / 9410000 at offset 0: no rooms at all.
     if (first.total === null) return { total: 0, moved: false, seen };
-    keep(first, seen);
-    const total = first.total;
-    const pageRows = first.rooms.length;
     if (pageRows === 0 || pageRows >= total) return { total, moved: pageRows < total, seen };
     // A short first page would make a tiny step and burn the quota on thousands of calls: read again.
     if (pageRows < Math.min(pageLimit, USUAL_PAGE_ROWS)) return { total, moved: true, seen };
@@ -90,6 +100,7 @@ export async function readFullRoomList(
             failed = true;
             throw error;
           }
+          pageDone();
           if (page.total === null) {
             // Nothing at an offset below the total: rooms were removed under us.
             moved = true;

@@ -74,9 +74,27 @@ export interface SyncReport extends SyncCounts {
   replaysDeferred: number;
 }
 
+/** Where a running sync stands, for progress bars and logs. */
+export interface SyncProgress {
+  phase: 'list' | 'replays' | 'apply';
+  pagesRead: number;
+  /** Pages the current list pass expects, known once the first page told the total. */
+  pagesExpected: number;
+  roomsSeen: number;
+  replaysChecked: number;
+  replaysToCheck: number;
+  roomsToWrite: number;
+}
+
+export interface SyncRunOptions {
+  onProgress?: (progress: SyncProgress) => void;
+}
+
 export interface SyncService {
   /** Mirrors every WeChat room into MySQL. Throws AppError SYNC_IN_PROGRESS when one is running. */
-  syncRooms(trigger: SyncTrigger): Promise<SyncReport>;
+  syncRooms(trigger: SyncTrigger, options?: SyncRunOptions): Promise<SyncReport>;
+  /** Resolves when the sync this process is running (if any) has finished, for graceful shutdown. */
+  whenIdle(): Promise<void>;
   /** Fetches one room's replays now and stores them. */
   syncReplay(roomId: number): Promise<RoomRow>;
 }
@@ -85,6 +103,8 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const { appId, db, redis, wechat, quota, logger, settings } = options;
   const now = options.now ?? (() => new Date());
   const lockTtlMs = settings.lockTtlSeconds * 1000;
+  /** The sync this process is running, if any, for graceful shutdown. */
+  let current: Promise<void> | null = null;
 
   /** Every replay segment of one room, following pages while they come back full. */
   async function fetchReplays(roomId: number, meter: CallMeter): Promise<StoredReplay[]> {
@@ -124,6 +144,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   async function collectReplays(
     candidates: WechatRoom[],
     meter: CallMeter,
+    onChecked: () => void,
   ): Promise<{ checks: ReplayCheck[]; deferred: number }> {
     const snapshot = await quota.snapshot();
     const budget = Math.max(0, snapshot.remaining - meter.listCalls);
@@ -139,6 +160,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           if (quotaRanOut || aborted) return;
           try {
             checks.push({ roomId: room.roomid, replays: await fetchReplays(room.roomid, meter) });
+            onChecked();
           } catch (error) {
             if (
               error instanceof QuotaExhaustedError ||
@@ -165,13 +187,31 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return { checks, deferred: candidates.length - checks.length };
   }
 
-  async function runSync(runId: number, meter: CallMeter, counts: SyncCounts): Promise<number> {
+  async function runSync(
+    meter: CallMeter,
+    counts: SyncCounts,
+    lockStillHeld: () => Promise<boolean>,
+    onProgress: (progress: SyncProgress) => void,
+  ): Promise<number> {
+    const progress: SyncProgress = {
+      phase: 'list',
+      pagesRead: 0,
+      pagesExpected: 1,
+      roomsSeen: 0,
+      replaysChecked: 0,
+      replaysToCheck: 0,
+      roomsToWrite: 0,
+    };
     await wechat.refreshQuotaLimit(meter);
     const listStarted = performance.now();
     const list = await readFullRoomList(
       (start, limit) => wechat.listRooms({ start, limit }, meter),
       {
         concurrency: settings.listConcurrency,
+        onPage: (page) => {
+          Object.assign(progress, page);
+          onProgress({ ...progress });
+        },
       },
     );
     const listMs = Math.round(performance.now() - listStarted);
@@ -203,11 +243,27 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     counts.roomsArchived = toArchive.length;
 
     const replaysStarted = performance.now();
-    const { checks, deferred } = await collectReplays(replayCandidates, meter);
+    progress.phase = 'replays';
+    progress.replaysToCheck = replayCandidates.length;
+    progress.roomsToWrite = toWrite.length;
+    onProgress({ ...progress });
+    const { checks, deferred } = await collectReplays(replayCandidates, meter, () => {
+      progress.replaysChecked += 1;
+      onProgress({ ...progress });
+    });
     const replaysMs = Math.round(performance.now() - replaysStarted);
     counts.replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
 
     // Everything was fetched first; now one transaction applies it, so a failure leaves no half.
+    // A sync that lost its lock (stalled past its expiry) may have been overtaken: apply nothing.
+    if (!(await lockStillHeld())) {
+      throw new AppError(
+        'SYNC_LOCK_LOST',
+        'The sync lost its lock before applying; nothing was applied',
+      );
+    }
+    progress.phase = 'apply';
+    onProgress({ ...progress });
     const appliedAt = now();
     const applyStarted = performance.now();
     await db.transaction(async (tx) => {
@@ -218,7 +274,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     const applyMs = Math.round(performance.now() - applyStarted);
     logger.debug(
       {
-        runId,
         pages: meter.listCalls,
         passes: list.passes,
         listMs,
@@ -231,75 +286,95 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     return deferred;
   }
 
-  return {
-    async syncRooms(trigger) {
-      const lock = await tryAcquireLock(redis, redisKeys.syncLock(appId), lockTtlMs);
-      if (!lock)
-        throw new AppError(
-          'SYNC_IN_PROGRESS',
-          'A sync is already running; try again when it has finished',
-        );
-      const stopKeepAlive = keepLockAlive(lock, lockTtlMs);
-      const started = Date.now();
-      const meter = newCallMeter();
-      const counts: SyncCounts = {
-        roomsAdded: 0,
-        roomsUpdated: 0,
-        roomsArchived: 0,
-        roomsRestored: 0,
-        replaysFetched: 0,
-        listCalls: 0,
-        replayCalls: 0,
-        tokenCalls: 0,
-      };
+  async function syncOnce(trigger: SyncTrigger, runOptions: SyncRunOptions): Promise<SyncReport> {
+    const lock = await tryAcquireLock(redis, redisKeys.syncLock(appId), lockTtlMs);
+    if (!lock)
+      throw new AppError(
+        'SYNC_IN_PROGRESS',
+        'A sync is already running; try again when it has finished',
+      );
+    const stopKeepAlive = keepLockAlive(lock, lockTtlMs);
+    const started = Date.now();
+    const meter = newCallMeter();
+    const counts: SyncCounts = {
+      roomsAdded: 0,
+      roomsUpdated: 0,
+      roomsArchived: 0,
+      roomsRestored: 0,
+      replaysFetched: 0,
+      listCalls: 0,
+      replayCalls: 0,
+      tokenCalls: 0,
+    };
+    try {
+      await failInterruptedRuns(db, appId, now());
+      const runId = await startSyncRun(db, appId, trigger, now());
+      const log = logger.child({ syncRunId: runId, trigger });
+      log.info('sync started');
       try {
-        await failInterruptedRuns(db, appId, now());
-        const runId = await startSyncRun(db, appId, trigger, now());
-        const log = logger.child({ syncRunId: runId, trigger });
-        log.info('sync started');
-        try {
-          const replaysDeferred = await runSync(runId, meter, counts);
-          Object.assign(counts, meter);
-          await finishSyncRun(db, runId, now(), counts);
-          if (options.onDataChanged) await options.onDataChanged();
-          const report: SyncReport = {
-            ...counts,
-            runId,
-            apiCalls: meter.listCalls + meter.replayCalls + meter.tokenCalls,
-            durationMs: Date.now() - started,
-            replaysDeferred,
-          };
-          log.info({ report }, 'sync finished');
-          return report;
-        } catch (error) {
-          const failure = classifyError(error);
-          Object.assign(counts, meter, {
-            roomsAdded: 0,
-            roomsUpdated: 0,
-            roomsArchived: 0,
-            roomsRestored: 0,
-            replaysFetched: 0,
-          });
+        const replaysDeferred = await runSync(
+          meter,
+          counts,
+          () => lock.extend(),
+          runOptions.onProgress ?? (() => undefined),
+        );
+        Object.assign(counts, meter);
+        await finishSyncRun(db, runId, now(), counts);
+        if (options.onDataChanged) await options.onDataChanged();
+        const report: SyncReport = {
+          ...counts,
+          runId,
+          apiCalls: meter.listCalls + meter.replayCalls + meter.tokenCalls,
+          durationMs: Date.now() - started,
+          replaysDeferred,
+        };
+        log.info({ report }, 'sync finished');
+        return report;
+      } catch (error) {
+        const failure = classifyError(error);
+        Object.assign(counts, meter, {
+          roomsAdded: 0,
+          roomsUpdated: 0,
+          roomsArchived: 0,
+          roomsRestored: 0,
+          replaysFetched: 0,
+        });
+        log.error(
+          { code: failure.code, errcode: failure.errcode, err: failure.message },
+          'sync failed; nothing was applied',
+        );
+        await finishSyncRun(db, runId, now(), counts, {
+          code: failure.code,
+          message: failure.safeToShow ? failure.message : 'Internal error',
+          errcode: failure.errcode,
+        }).catch((recordError: unknown) => {
           log.error(
-            { code: failure.code, errcode: failure.errcode, err: failure.message },
-            'sync failed; nothing was applied',
+            { err: (recordError as Error).message },
+            'could not record the failed sync run',
           );
-          await finishSyncRun(db, runId, now(), counts, {
-            code: failure.code,
-            message: failure.safeToShow ? failure.message : 'Internal error',
-            errcode: failure.errcode,
-          }).catch((recordError: unknown) => {
-            log.error(
-              { err: (recordError as Error).message },
-              'could not record the failed sync run',
-            );
-          });
-          throw error;
-        }
-      } finally {
-        stopKeepAlive();
-        await lock.release().catch(() => undefined);
+        });
+        throw error;
       }
+    } finally {
+      stopKeepAlive();
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  return {
+    whenIdle: () => current ?? Promise.resolve(),
+
+    async syncRooms(trigger, runOptions = {}) {
+      const run = syncOnce(trigger, runOptions);
+      const settled = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      current = settled;
+      void settled.then(() => {
+        if (current === settled) current = null;
+      });
+      return run;
     },
 
     async syncReplay(roomId) {

@@ -1,0 +1,111 @@
+import type { Config } from './config.js';
+import type { AppServices } from './context.js';
+import { createDb, type DbHandle } from './db/client.js';
+import type { Logger } from './logger.js';
+import { createChangeFeed, type ChangeFeed } from './redis/change-feed.js';
+import { createRedis, type RedisClient } from './redis/client.js';
+import { redisKeys } from './redis/keys.js';
+import { createRoomService } from './rooms/room.service.js';
+import { createSyncService } from './sync/sync.service.js';
+import type { RetryPolicy } from './wechat/backoff.js';
+import { createQuotaService } from './wechat/quota.service.js';
+import { createTokenService, type TokenService } from './wechat/token.service.js';
+import { createWechatClient } from './wechat/wechat.client.js';
+import { createWechatHttp } from './wechat/wechat.http.js';
+
+/** Everything the server and the admin CLI share: pools, WeChat client and the domain services. */
+export interface CoreServices {
+  services: AppServices;
+  tokens: TokenService;
+  db: DbHandle;
+  redis: RedisClient;
+  changeFeed: ChangeFeed;
+  /** Closes the change feed and the pools. */
+  close(): Promise<void>;
+}
+
+export interface CoreServicesOptions {
+  logger: Logger;
+  /** WeChat retry policy; tests shorten the backoff. */
+  wechatRetry?: RetryPolicy;
+}
+
+/** Builds the shared services from config; nothing listens and nothing is scheduled. */
+export function createCoreServices(config: Config, options: CoreServicesOptions): CoreServices {
+  const { logger } = options;
+  const db = createDb(config.databaseUrl);
+  const redis = createRedis(config.redisUrl, { connectionName: 'wxlive' });
+  const appId = config.wechat.appid;
+
+  const http = createWechatHttp({
+    apiBase: config.wechat.apiBase,
+    timeoutMs: config.wechat.timeoutMs,
+  });
+  const tokens = createTokenService({
+    appid: appId,
+    secret: config.wechat.secret,
+    http,
+    redis,
+    logger: logger.child({ component: 'token' }),
+  });
+  const quota = createQuotaService({
+    appid: appId,
+    redis,
+    fallbackDailyLimit: config.wechat.dailyQuotaFallback,
+  });
+  const wechat = createWechatClient({
+    http,
+    tokens,
+    quota,
+    logger: logger.child({ component: 'wechat' }),
+    retry: options.wechatRetry,
+  });
+  // Data changes are announced to every instance, whose response caches then start over.
+  const changeFeed = createChangeFeed({ redis, channel: redisKeys.dataChanged(appId), logger });
+  const announceChange = async () => {
+    try {
+      await changeFeed.publish();
+    } catch (error) {
+      // Without Redis no instance trusts its cache anyway; the change itself is committed.
+      logger.warn({ err: (error as Error).message }, 'could not announce a data change');
+    }
+  };
+
+  const sync = createSyncService({
+    appId,
+    db: db.db,
+    redis,
+    wechat,
+    quota,
+    logger: logger.child({ component: 'sync' }),
+    settings: config.sync,
+    onDataChanged: announceChange,
+  });
+  const rooms = createRoomService({
+    db: db.db,
+    appId,
+    defaultAnchorImg: config.defaultAnchorImg,
+    onDataChanged: announceChange,
+  });
+  const services: AppServices = {
+    appId,
+    db: db.db,
+    rooms,
+    sync,
+    quota,
+    defaultAnchorImg: config.defaultAnchorImg,
+  };
+
+  return {
+    services,
+    tokens,
+    db,
+    redis,
+    changeFeed,
+    async close() {
+      await changeFeed.close();
+      await db.close();
+      redis.disconnect();
+    },
+  };
+}
