@@ -158,8 +158,59 @@ function serviceEnv(sim: WechatSimulator, databaseUrl: string): Record<string, s
 }
 
 /** Concurrency the service uses, for the latency floor; read from its defaults via env if set. */
-const LIST_CONCURRENCY = Number(process.env.SYNC_LIST_CONCURRENCY ?? 4);
-const REPLAY_CONCURRENCY = Number(process.env.SYNC_REPLAY_CONCURRENCY ?? 16);
+const LIST_CONCURRENCY = Number(process.env.SYNC_LIST_CONCURRENCY ?? 8);
+const REPLAY_CONCURRENCY = Number(process.env.SYNC_REPLAY_CONCURRENCY ?? 32);
+
+/** What one WeChat call costs on the wire (configured latency plus HTTP), per concurrency slot. */
+interface CallCost {
+  listMs: number;
+  replayMs: number;
+}
+
+/**
+ * Times bare HTTP calls to the simulator at the service's concurrency, without the service: the
+ * part of a sync's wall time that is WeChat's (the network), not ours.
+ */
+async function calibrate(sim: WechatSimulator, roomIds: number[]): Promise<CallCost> {
+  const token = (await (
+    await fetch(`${sim.url}/cgi-bin/stable_token`, {
+      method: 'POST',
+      body: JSON.stringify({
+        grant_type: 'client_credential',
+        appid: sim.appid,
+        secret: sim.secret,
+      }),
+    })
+  ).json()) as { access_token: string };
+  const endpoint = `${sim.url}/wxa/business/getliveinfo?access_token=${token.access_token}`;
+  const timeCalls = async (bodies: unknown[], concurrency: number) => {
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < bodies.length) {
+          const body = bodies[next++];
+          await (await fetch(endpoint, { method: 'POST', body: JSON.stringify(body) })).text();
+        }
+      }),
+    );
+    return (performance.now() - started) / (bodies.length / concurrency);
+  };
+  const listBodies = Array.from({ length: LIST_CONCURRENCY * 4 }, (_, index) => ({
+    start: (index * 50) % Math.max(50, roomIds.length),
+    limit: 100,
+  }));
+  const replayBodies = Array.from({ length: REPLAY_CONCURRENCY * 4 }, (_, index) => ({
+    action: 'get_replay',
+    room_id: roomIds[index % roomIds.length],
+    start: 0,
+    limit: 100,
+  }));
+  return {
+    listMs: await timeCalls(listBodies, LIST_CONCURRENCY),
+    replayMs: await timeCalls(replayBodies, REPLAY_CONCURRENCY),
+  };
+}
 
 async function measureSync(
   scenario: SyncFigures['scenario'],
@@ -167,6 +218,7 @@ async function measureSync(
   service: ServiceProcess,
   sim: WechatSimulator,
   connection: mysql.Connection,
+  cost: CallCost,
 ): Promise<SyncFigures> {
   const before = sim.stats();
   await service.resetPeakRss();
@@ -180,12 +232,13 @@ async function measureSync(
   const replayCalls = after.replay - before.replay;
   const tokenCalls = after.stableToken - before.stableToken;
   // First list page alone, then the rest in parallel; replays in parallel; a token fetch first.
-  const wechatFloorMs =
-    LATENCY_MS *
-    (tokenCalls +
-      Math.min(1, listCalls) +
-      Math.ceil(Math.max(0, listCalls - 1) / LIST_CONCURRENCY) +
-      Math.ceil(replayCalls / REPLAY_CONCURRENCY));
+  const wechatFloorMs = Math.round(
+    cost.listMs *
+      (tokenCalls +
+        Math.min(1, listCalls) +
+        Math.ceil(Math.max(0, listCalls - 1) / LIST_CONCURRENCY)) +
+      cost.replayMs * Math.ceil(replayCalls / REPLAY_CONCURRENCY),
+  );
   const figures: SyncFigures = {
     rooms,
     scenario,
@@ -313,6 +366,7 @@ function table(): string {
     `Machine: ${results.machine.cores} cores (${String(results.machine.cpu)}), Node ${process.version}; WeChat latency ${LATENCY_MS} ms per call.`,
   );
   lines.push(`Command: ${String(results.machine.command)}`);
+  for (const note of results.notes) lines.push(`Note: ${note}.`);
   lines.push('');
   lines.push(
     '| rooms | sync | list | replay | token | wall ms | WeChat floor ms | beyond WeChat ms | SQL stmts | peak RSS MiB |',
@@ -405,13 +459,20 @@ async function main(): Promise<void> {
     const service = await startService(serviceEnv(sim, databaseUrl));
     try {
       log(`${size} rooms: first sync`);
-      results.sync.push(await measureSync('first', size, service, sim, admin));
-      results.sync.push(await measureSync('steady', size, service, sim, admin));
+      const cost = await calibrate(
+        sim,
+        rooms.map((room) => room.roomid),
+      );
+      results.notes.push(
+        `${size} rooms: a bare WeChat call costs ${cost.listMs.toFixed(1)} ms (list) and ${cost.replayMs.toFixed(1)} ms (replay) per concurrency slot`,
+      );
+      results.sync.push(await measureSync('first', size, service, sim, admin, cost));
+      results.sync.push(await measureSync('steady', size, service, sim, admin, cost));
       for (let index = 0; index < size; index += 10) {
         const room = rooms[index]!;
         sim.updateRoom(room.roomid, { name: `${room.name} (更新)` });
       }
-      results.sync.push(await measureSync('changed 10%', size, service, sim, admin));
+      results.sync.push(await measureSync('changed 10%', size, service, sim, admin, cost));
       if (size === READ_ROOMS) await benchReads(service, sim, databaseUrl);
     } finally {
       await service.stop();

@@ -28,7 +28,9 @@ export interface ServiceProcess {
 /** Starts the built service (`node dist/main.js`) as a user would, and waits until /readyz answers. */
 export async function startService(env: Record<string, string>): Promise<ServiceProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  // The same heap cap as `npm start` (package.json), so the figures are what users get.
+  const heapMb = process.env.WXLIVE_MAX_HEAP_MB ?? '384';
+  const child = spawn(process.execPath, [`--max-old-space-size=${heapMb}`, 'dist/main.js'], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

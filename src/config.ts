@@ -49,9 +49,9 @@ const envSchema = z.object({
   REPLAY_GIVE_UP_DAYS: positiveInt.default(7),
   SYNC_LOCK_TTL_SECONDS: positiveInt.default(60),
   /** List pages read at once once the first page told the total. */
-  SYNC_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
+  SYNC_LIST_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(8),
   /** Rooms whose replays are fetched at once. */
-  SYNC_REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(16),
+  SYNC_REPLAY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(32),
 });
 
 type Env = z.infer<typeof envSchema>;

@@ -3,7 +3,12 @@ export interface RetryPolicy {
   attempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** How long to wait after a 45011 (per-minute limit); default: until the next minute starts. */
+  rateLimitWaitMs?: (now: Date) => number;
 }
+
+/** WeChat's per-minute limit resets on the minute; a little slack avoids landing a hair early. */
+export const untilNextMinute = (now: Date): number => 60_000 - (now.getTime() % 60_000) + 250;
 
 export const defaultRetryPolicy: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 4_000 };
 

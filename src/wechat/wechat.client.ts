@@ -1,11 +1,18 @@
 import type { Logger } from 'pino';
 
-import { backoffDelay, defaultRetryPolicy, sleep, type RetryPolicy } from './backoff.js';
+import {
+  backoffDelay,
+  defaultRetryPolicy,
+  sleep,
+  untilNextMinute,
+  type RetryPolicy,
+} from './backoff.js';
 import type { QuotaService } from './quota.service.js';
 import type { TokenMeter, TokenService } from './token.service.js';
 import {
   EMPTY_LIST_ERRCODES,
   QUOTA_EXHAUSTED_ERRCODE,
+  RATE_LIMITED_ERRCODE,
   REPLAY_NOT_READY_ERRCODE,
   WechatApiError,
   WechatError,
@@ -108,6 +115,19 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
           tokenRetries += 1;
           logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
           token = await tokens.replaceRejected(token, meter);
+          continue;
+        }
+        if (
+          error instanceof WechatApiError &&
+          error.errcode === RATE_LIMITED_ERRCODE &&
+          attempts < retry.attempts
+        ) {
+          const delay = (retry.rateLimitWaitMs ?? untilNextMinute)(new Date());
+          logger.warn(
+            { endpoint, delayMs: delay },
+            'WeChat per-minute limit (45011); waiting for the next minute',
+          );
+          await sleep(delay);
           continue;
         }
         if (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE) {

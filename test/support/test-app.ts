@@ -71,7 +71,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const app = await createApp(config, {
     logger: createLogger({ level: 'debug', pretty: false, destination: logStream }),
     migrate: false,
-    wechatRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    wechatRetry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 20, rateLimitWaitMs: () => 50 },
   });
   const url = await app.listen(0, '127.0.0.1');
 
