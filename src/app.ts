@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ScheduledTask } from 'node-cron';
@@ -12,6 +12,7 @@ import type { AppServices, GraphQLContext } from './context.js';
 import type { DbHandle } from './db/client.js';
 import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
 import { classifyError } from './errors.js';
+import { createAdminAuth } from './graphql/admin-auth.js';
 import { createFormatError } from './graphql/format-error.js';
 import { createHttpServer } from './graphql/http-server.js';
 import { createResponseCache, type ResponseCache } from './graphql/response-cache.js';
@@ -57,35 +58,50 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const { sync, quota } = services;
   const responseCache = createResponseCache({ feed: changeFeed });
 
-  const production = config.env === 'production';
+  // Depth, cost, aliases, directives and tokens are bounded at validation, before any resolver
+  // runs, so an abusive query costs no database or WeChat work. Batched requests are refused.
+  const armor = new ApolloArmor({
+    maxDepth: { n: 8, ignoreIntrospection: true },
+    costLimit: { maxCost: 3_000, ignoreIntrospection: true },
+    maxAliases: { n: 15 },
+    maxDirectives: { n: 10 },
+    maxTokens: { n: 2_000 },
+    blockFieldSuggestion: { enabled: !config.http.introspection },
+  }).protect();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildAppSchema(),
     formatError: createFormatError(logger),
-    introspection: !production,
+    introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
     plugins: [
-      production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // Armor's plugins never read the context; they are typed for the base one.
+      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      config.http.sandbox
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
 
-  const adminTokenDigest = digest(config.adminToken);
-  const isAdminRequest = (request: IncomingMessage): boolean => {
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(.+)$/i.exec(header.trim()) : null;
-    // Compare digests in constant time: no timing hint about the token's characters or length.
-    return match !== null && timingSafeEqual(digest(match[1]!), adminTokenDigest);
-  };
+  const adminAuth = createAdminAuth({
+    appId: services.appId,
+    adminToken: config.adminToken,
+    redis,
+    trustProxy: config.http.trustProxy,
+    maxFailures: config.http.adminLockoutFailures,
+    windowSeconds: config.http.adminLockoutMinutes * 60,
+  });
 
   const httpServer = createHttpServer<GraphQLContext>({
     apollo,
     logger,
     responseCache,
+    corsOrigins: config.http.corsOrigins,
     buildContext: async (request, requestId) => ({
       requestId,
-      isAdmin: isAdminRequest(request),
+      auth: await adminAuth.check(request),
       services,
     }),
     checkReadiness: async () => {
@@ -154,8 +170,4 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
       await core.close();
     },
   };
-}
-
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
 }

@@ -28,6 +28,16 @@ const envSchema = z.object({
   WECHAT_TIMEOUT_MS: positiveInt.default(10_000),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Defaults: on outside production, off in production. */
+  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
+  GRAPHQL_SANDBOX: z.enum(['true', 'false']).optional(),
+  /** Browser origins allowed to call /graphql (comma-separated); the mini-program needs none. */
+  CORS_ORIGINS: z.string().optional(),
+  /** Behind a load balancer: the client address is the first X-Forwarded-For entry. */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  /** Failed admin-token attempts from one client before it is refused for ADMIN_LOCKOUT_MINUTES. */
+  ADMIN_LOCKOUT_FAILURES: positiveInt.default(10),
+  ADMIN_LOCKOUT_MINUTES: positiveInt.default(15),
   PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
   SYNC_CRON: z
     .string()
@@ -69,6 +79,14 @@ export interface Config {
     readonly timeoutMs: number;
   };
   readonly adminToken: string;
+  readonly http: {
+    readonly introspection: boolean;
+    readonly sandbox: boolean;
+    readonly corsOrigins: readonly string[];
+    readonly trustProxy: boolean;
+    readonly adminLockoutFailures: number;
+    readonly adminLockoutMinutes: number;
+  };
   readonly host: string;
   readonly port: number;
   readonly scheduler: {
@@ -116,6 +134,23 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timeoutMs: env.WECHAT_TIMEOUT_MS,
     },
     adminToken: env.ADMIN_TOKEN,
+    http: {
+      introspection: env.GRAPHQL_INTROSPECTION
+        ? env.GRAPHQL_INTROSPECTION === 'true'
+        : env.NODE_ENV !== 'production',
+      sandbox: env.GRAPHQL_SANDBOX ? env.GRAPHQL_SANDBOX === 'true' : env.NODE_ENV !== 'production',
+      // Outside production, Apollo's hosted Studio/Sandbox may call the service from the browser.
+      corsOrigins: (
+        env.CORS_ORIGINS ??
+        (env.NODE_ENV === 'production' ? '' : 'https://studio.apollographql.com')
+      )
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin.length > 0),
+      trustProxy: env.TRUST_PROXY === 'true',
+      adminLockoutFailures: env.ADMIN_LOCKOUT_FAILURES,
+      adminLockoutMinutes: env.ADMIN_LOCKOUT_MINUTES,
+    },
     host: env.HOST,
     port: env.PORT,
     scheduler: {

@@ -2,6 +2,7 @@ import type { RoomService } from './rooms/room.service.js';
 import type { SyncService } from './sync/sync.service.js';
 import type { QuotaService } from './wechat/quota.service.js';
 import type { Database } from './db/client.js';
+import type { AdminCheck } from './graphql/admin-auth.js';
 
 /** The services resolvers reach through the GraphQL context, built once by the composition root. */
 export interface AppServices {
@@ -15,7 +16,7 @@ export interface AppServices {
 
 export interface GraphQLContext {
   requestId: string;
-  /** True when the request carried `Authorization: Bearer <ADMIN_TOKEN>`. */
-  isAdmin: boolean;
+  /** `admin` when the request carried `Authorization: Bearer <ADMIN_TOKEN>`. */
+  auth: AdminCheck;
   services: AppServices;
 }

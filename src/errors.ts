@@ -11,6 +11,7 @@ import {
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED'
   | 'NOT_FOUND'
   | 'SYNC_IN_PROGRESS'
   | 'SYNC_LOCK_LOST'

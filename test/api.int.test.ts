@@ -26,7 +26,11 @@ beforeAll(async () => {
         endedRoom(8, { start_time: 1_600_000_000 }),
       ],
     },
-    env: { DEFAULT_ANCHOR_IMG: 'https://cdn.example/default-anchor.png' },
+    // These tests send many wrong tokens on purpose; the lock-out has its own test.
+    env: {
+      DEFAULT_ANCHOR_IMG: 'https://cdn.example/default-anchor.png',
+      ADMIN_LOCKOUT_FAILURES: '1000',
+    },
   });
   const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
   if (answer.errors) throw new Error(`setup sync failed: ${JSON.stringify(answer.errors)}`);

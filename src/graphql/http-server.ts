@@ -17,6 +17,8 @@ export interface HttpServerOptions<Context extends object> {
   logger: Logger;
   /** Serves repeated public requests from memory; see response-cache.ts. */
   responseCache?: ResponseCache;
+  /** Browser origins allowed to call /graphql; others get no CORS headers. */
+  corsOrigins?: readonly string[];
 }
 
 class HttpError extends Error {
@@ -36,6 +38,16 @@ export function createHttpServer<Context extends object>(
   options: HttpServerOptions<Context>,
 ): Server {
   const { apollo, buildContext, checkReadiness, logger, responseCache } = options;
+  const corsOrigins = new Set(options.corsOrigins ?? []);
+
+  /** CORS for configured browser origins only; the mini-program's wx.request needs none. */
+  function allowOrigin(request: IncomingMessage, response: ServerResponse): void {
+    const origin = headerValue(request, 'origin');
+    response.setHeader('vary', 'Origin');
+    if (origin && corsOrigins.has(origin)) {
+      response.setHeader('access-control-allow-origin', origin);
+    }
+  }
 
   async function handleGraphQL(
     request: IncomingMessage,
@@ -43,6 +55,20 @@ export function createHttpServer<Context extends object>(
     url: URL,
   ): Promise<void> {
     const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
+    allowOrigin(request, response);
+    if (request.method === 'OPTIONS') {
+      response.statusCode = 204;
+      if (response.hasHeader('access-control-allow-origin')) {
+        response.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+        response.setHeader(
+          'access-control-allow-headers',
+          'content-type, authorization, apollo-require-preflight, x-apollo-operation-name, x-request-id',
+        );
+        response.setHeader('access-control-max-age', '600');
+      }
+      response.end();
+      return;
+    }
     const contentType = headerValue(request, 'content-type') ?? '';
     const bodyText = request.method === 'POST' ? await readBody(request) : undefined;
     // Only anonymous JSON POSTs are shared: an admin's answer never comes from or goes to the cache.

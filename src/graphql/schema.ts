@@ -11,7 +11,13 @@ import { SyncResolver } from '../sync/sync.resolver.js';
 
 /** `@Authorized()` operations are for admins: fail before the resolver runs, so nothing is done. */
 const adminOnly: AuthChecker<GraphQLContext> = ({ context }) => {
-  if (!context.isAdmin) {
+  if (context.auth === 'locked-out') {
+    throw new AppError(
+      'RATE_LIMITED',
+      'Too many failed admin attempts from this client; try again later',
+    );
+  }
+  if (context.auth !== 'admin') {
     throw new AppError(
       'UNAUTHENTICATED',
       'This operation needs the header Authorization: Bearer <ADMIN_TOKEN>',

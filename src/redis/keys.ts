@@ -13,6 +13,8 @@ export const redisKeys = {
   quotaLimit: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:limit`,
   quotaSpent: (appId: string, chinaDay: string) => `wxlive:{${appId}}:quota:${chinaDay}:spent`,
   syncLock: (appId: string) => `wxlive:{${appId}}:sync:lock`,
+  /** Failed admin-token attempts of one client, for the lock-out window. */
+  adminFailures: (appId: string, client: string) => `wxlive:{${appId}}:auth:failures:${client}`,
   /** Pub/sub channel announcing that served data changed. */
   dataChanged: (appId: string) => `wxlive:{${appId}}:data:changed`,
 } as const;

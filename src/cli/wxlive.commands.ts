@@ -1,0 +1,80 @@
+import { databaseName } from '../db/client.js';
+import { migrateDatabase } from '../db/migrate.js';
+import type { CoreServices } from '../services.js';
+import { listSyncRuns } from '../sync/sync-run.repository.js';
+import type { SyncProgressReporter } from './sync.progress.js';
+import {
+  formatPinned,
+  formatQuota,
+  formatReplays,
+  formatSyncRuns,
+  formatSyncSummary,
+} from './wxlive.format.js';
+
+/** Writes one line of a command's result to stdout. */
+export type PrintLine = (line: string) => void;
+
+/**
+ * The admin operations, each a thin call into the services the server uses (the GraphQL
+ * mutations call the same methods): nothing here decides anything the server would not.
+ */
+
+export async function syncCommand(
+  core: CoreServices,
+  print: PrintLine,
+  progress: SyncProgressReporter,
+): Promise<void> {
+  try {
+    const report = await core.services.sync.syncRooms('cli', {
+      onProgress: (state) => progress.update(state),
+    });
+    progress.stop();
+    print(formatSyncSummary(report));
+  } finally {
+    // On failure too: the bar must give the terminal back before the error line is printed.
+    progress.stop();
+  }
+}
+
+export async function replayCommand(
+  core: CoreServices,
+  print: PrintLine,
+  roomId: number,
+): Promise<void> {
+  const room = await core.services.sync.syncReplay(roomId);
+  for (const line of formatReplays(room)) print(line);
+}
+
+export async function pinCommand(
+  core: CoreServices,
+  print: PrintLine,
+  roomId: number,
+  pinned: boolean,
+): Promise<void> {
+  print(formatPinned(await core.services.rooms.pinRoom(roomId, pinned)));
+}
+
+export async function quotaCommand(core: CoreServices, print: PrintLine): Promise<void> {
+  print(formatQuota(await core.services.quota.snapshot()));
+}
+
+export async function runsCommand(
+  core: CoreServices,
+  print: PrintLine,
+  limit: number,
+): Promise<void> {
+  const { appId, db } = core.services;
+  const runs = await listSyncRuns(db, appId, limit);
+  if (runs.length === 0) {
+    print(`no sync runs recorded for ${appId} yet`);
+    return;
+  }
+  for (const line of formatSyncRuns(runs)) print(line);
+}
+
+/** Needs only DATABASE_URL: an admin can migrate before WeChat settings exist. */
+export async function migrateCommand(databaseUrl: string, print: PrintLine): Promise<void> {
+  await migrateDatabase(databaseUrl);
+  // The database name only: the URL may carry a password.
+  print(`migrations applied to ${databaseName(databaseUrl)}`);
+}

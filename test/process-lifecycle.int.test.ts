@@ -1,0 +1,169 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { createDb, type DbHandle } from '../src/db/client.js';
+import { redisKeys } from '../src/redis/keys.js';
+import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
+import { roomsFixture } from './support/fixtures.js';
+import { waitUntil } from './support/processes.js';
+import { SYNC_ROOMS, SYNC_RUNS, type SyncReportJson, type SyncRunJson } from './support/queries.js';
+import {
+  startServiceProcess,
+  type ServiceProcess,
+  type ServiceProcessOptions,
+} from './support/service-process.js';
+import { uniqueAppId } from './support/test-app.js';
+import { TEST_REDIS_URL, testDatabaseUrl } from './support/test-env.js';
+
+type SyncAnswer = { syncRooms: SyncReportJson };
+type RunsAnswer = {
+  syncRuns: Array<SyncRunJson & { startedAt: string; finishedAt: string | null }>;
+};
+
+// 400 rooms are 8 list pages of 50; with 400 ms per WeChat call a sync takes about two seconds,
+// long enough to act while it is in flight.
+const ROOM_COUNT = 400;
+const LATENCY_MS = 400;
+
+let db: DbHandle;
+let redis: Redis;
+const started: ServiceProcess[] = [];
+
+beforeAll(() => {
+  db = createDb(testDatabaseUrl());
+  redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: 1 });
+});
+afterAll(async () => {
+  redis.disconnect();
+  await db.close();
+});
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((service) => service.stop()));
+});
+
+async function start(options: ServiceProcessOptions): Promise<ServiceProcess> {
+  const service = await startServiceProcess(options);
+  started.push(service);
+  return service;
+}
+
+async function withSlowWechat(): Promise<{ sim: WechatSimulator; appId: string }> {
+  const appId = uniqueAppId();
+  const sim = await startWechatSimulator({
+    appid: appId,
+    rooms: roomsFixture(ROOM_COUNT),
+    latencyMs: LATENCY_MS,
+  });
+  return { sim, appId };
+}
+
+async function count(sql: string, appId: string): Promise<number> {
+  const [rows] = (await db.pool.query(sql, [appId])) as unknown as [Array<{ n: number }>];
+  return Number(rows[0]!.n);
+}
+
+describe('process lifecycle', () => {
+  let sim: WechatSimulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+
+  it('answers 200 on /healthz and /readyz when MySQL and Redis answer', async () => {
+    const appId = uniqueAppId();
+    sim = await startWechatSimulator({ appid: appId });
+    const service = await start({ appId, sim });
+    const health = await service.get('/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ status: 'ok' });
+    const ready = await service.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(JSON.parse(ready.body)).toEqual({ status: 'ready' });
+  });
+
+  it('recovers from a SIGKILL mid-sync: nothing half-applied, lock expires, run marked INTERRUPTED', async () => {
+    const slow = await withSlowWechat();
+    sim = slow.sim;
+    const { appId } = slow;
+    const env = { SYNC_LOCK_TTL_SECONDS: '2' };
+    const first = await start({ appId, sim, env });
+
+    const inFlight = first.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true }).then(
+      () => 'answered',
+      () => 'connection lost',
+    );
+    await waitUntil('the sync to read the room list', () => sim!.stats().list > 0, {
+      intervalMs: 10,
+    });
+    expect(await redis.exists(redisKeys.syncLock(appId))).toBe(1);
+    await first.kill();
+    expect(await inFlight).toBe('connection lost');
+
+    // The apply is one transaction: all rooms or none, never a part.
+    expect([0, ROOM_COUNT]).toContain(
+      await count('select count(*) as n from rooms where app_id = ?', appId),
+    );
+    expect(
+      await count(
+        "select count(*) as n from sync_runs where app_id = ? and outcome = 'running'",
+        appId,
+      ),
+    ).toBe(1);
+    // Nobody extends the dead process's lock: it is gone within its 2 s TTL.
+    await waitUntil(
+      'the dead sync lock to expire',
+      async () => (await redis.exists(redisKeys.syncLock(appId))) === 0,
+      { timeoutMs: 5_000 },
+    );
+
+    const second = await start({ appId, sim, env });
+    const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    expect(sync.errors).toBeUndefined();
+    expect(await count('select count(*) as n from rooms where app_id = ?', appId)).toBe(ROOM_COUNT);
+
+    const runs = (await second.gql<RunsAnswer>(SYNC_RUNS, { limit: 10 }, { admin: true })).data!
+      .syncRuns;
+    expect(runs).toHaveLength(2);
+    expect(runs[0]).toMatchObject({ id: sync.data!.syncRooms.runId, outcome: 'SUCCEEDED' });
+    expect(runs[1]).toMatchObject({ outcome: 'FAILED', errorCode: 'INTERRUPTED' });
+    expect(runs[1]!.finishedAt).not.toBeNull();
+  });
+
+  it('on SIGTERM stops accepting connections, finishes the running sync, releases the lock and exits 0', async () => {
+    const slow = await withSlowWechat();
+    sim = slow.sim;
+    const { appId } = slow;
+    const service = await start({ appId, sim, env: { SYNC_LOCK_TTL_SECONDS: '30' } });
+
+    let settled = false;
+    const inFlight = service.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true }).finally(() => {
+      settled = true;
+    });
+    await waitUntil('the sync to read the room list', () => sim!.stats().list > 0, {
+      intervalMs: 10,
+    });
+    service.signal('SIGTERM');
+
+    await waitUntil(
+      'the port to refuse new connections',
+      async () => !(await service.acceptsConnections()),
+      {
+        timeoutMs: 1_000,
+        intervalMs: 20,
+      },
+    );
+    // The sync was still running when new connections were already refused.
+    expect(settled).toBe(false);
+    expect(service.exitStatus()).toBeNull();
+
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.syncRooms).toMatchObject({ added: ROOM_COUNT });
+
+    expect(await service.exited).toEqual({ code: 0, signal: null });
+    // Released at once, not left to expire after 30 s.
+    expect(await redis.exists(redisKeys.syncLock(appId))).toBe(0);
+    expect(service.output()).toMatch(/shutting down/);
+  });
+});

@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { roomsFixture } from './support/fixtures.js';
+import { QUOTA, ROOMS, SYNC_ROOMS } from './support/queries.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('GraphQL limits', () => {
+  it('refuses too many aliases before running anything', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const aliases = Array.from(
+      { length: 40 },
+      (_, index) => `a${index}: rooms { totalCount }`,
+    ).join(' ');
+    const answer = await t.gql(`{ ${aliases} }`);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.errors?.[0]?.message).toMatch(/alias/i);
+    expect(answer.data ?? null).toBeNull();
+  });
+
+  it('refuses queries past the depth limit', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    // The schema has no cycles, so only a query naming unknown fields gets this deep; the depth
+    // rule must still reject it by depth (not only for the unknown fields).
+    const answer = await t.gql(
+      '{ rooms { items { goods { a { b { c { d { e { f { g } } } } } } } } } }',
+    );
+    expect(answer.errors?.some((error) => /depth/i.test(error.message))).toBe(true);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('refuses a huge query by its token count', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const fields = Array.from({ length: 3_000 }, () => 'totalCount').join(' ');
+    const answer = await t.gql(`{ rooms { ${fields} } }`);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.errors?.[0]?.message).toMatch(/token/i);
+  });
+
+  it('refuses batched operations', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const response = await fetch(t.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { query: '{ rooms { totalCount } }' },
+        { query: '{ rooms { totalCount } }' },
+      ]),
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it('still answers the normal full rooms query', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const answer = await t.gql(ROOMS, { pageSize: 100 });
+    expect(answer.errors).toBeUndefined();
+  });
+});
+
+describe('admin lock-out', () => {
+  it('refuses a client after repeated wrong tokens, even with the right one, and keeps others working', async () => {
+    t = await startTestApp({
+      sim: { rooms: roomsFixture(2) },
+      env: { ADMIN_LOCKOUT_FAILURES: '3' },
+    });
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      expect(
+        (await t.gql(QUOTA, {}, { token: `guess-${attempt}` })).errors?.[0]?.extensions?.code,
+      ).toBe('UNAUTHENTICATED');
+    }
+    const locked = await t.gql(SYNC_ROOMS, {}, { admin: true });
+    expect(locked.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+    expect(t.sim.stats().list).toBe(0);
+    // Public reads are not affected.
+    expect((await t.gql(ROOMS, {})).errors).toBeUndefined();
+  });
+});
+
+describe('production mode', () => {
+  const production = { NODE_ENV: 'production', CORS_ORIGINS: 'https://admin.example.com' };
+
+  it('turns off introspection and the Sandbox page unless a setting turns them on', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(1) }, env: production });
+    const introspection = await t.gql('{ __schema { queryType { name } } }');
+    expect(introspection.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    const landing = await fetch(t.url, { headers: { accept: 'text/html' } });
+    expect(await landing.text()).not.toMatch(/sandbox/i);
+    await t.close();
+    t = await startTestApp({
+      sim: { rooms: roomsFixture(1) },
+      env: { ...production, GRAPHQL_INTROSPECTION: 'true' },
+    });
+    expect((await t.gql('{ __schema { queryType { name } } }')).errors).toBeUndefined();
+  });
+
+  it('allows CORS for configured origins only', async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(1) }, env: production });
+    const preflight = (origin: string) =>
+      fetch(t!.url, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+    expect(
+      (await preflight('https://admin.example.com')).headers.get('access-control-allow-origin'),
+    ).toBe('https://admin.example.com');
+    expect(
+      (await preflight('https://evil.example.net')).headers.get('access-control-allow-origin'),
+    ).toBeNull();
+  });
+
+  it("keeps Apollo's CSRF prevention: a simple GET query without a preflight header is refused", async () => {
+    t = await startTestApp({ sim: { rooms: roomsFixture(1) }, env: production });
+    const response = await fetch(
+      `${t.url}?query=${encodeURIComponent('{ rooms { totalCount } }')}`,
+    );
+    expect(response.status).toBe(400);
+    // The mini-program's wx.request POST with content-type application/json works.
+    expect((await t.gql(ROOMS, {})).errors).toBeUndefined();
+  });
+});
