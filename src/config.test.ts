@@ -53,3 +53,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...valid, DEFAULT_ANCHOR_IMG: '' }).defaultAnchorImg).toBeNull();
   });
 });
+
+describe('.env.example', () => {
+  it('is a valid configuration once the required values are filled in', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    const example = parseEnv(await readFile('.env.example', 'utf8'));
+    expect(() => loadConfig(example)).not.toThrow();
+    expect(Object.keys(example)).toEqual(
+      expect.arrayContaining(['WECHAT_APPID', 'DATABASE_URL', 'SYNC_CRON']),
+    );
+  });
+});

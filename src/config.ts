@@ -29,10 +29,10 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Defaults: on outside production, off in production. */
-  GRAPHQL_INTROSPECTION: z.enum(['true', 'false']).optional(),
-  GRAPHQL_SANDBOX: z.enum(['true', 'false']).optional(),
+  GRAPHQL_INTROSPECTION: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
+  GRAPHQL_SANDBOX: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).optional()),
   /** Browser origins allowed to call /graphql (comma-separated); the mini-program needs none. */
-  CORS_ORIGINS: z.string().optional(),
+  CORS_ORIGINS: optionalString,
   /** Behind a load balancer: the client address is the first X-Forwarded-For entry. */
   TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   /** Failed admin-token attempts from one client before it is refused for ADMIN_LOCKOUT_MINUTES. */

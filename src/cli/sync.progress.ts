@@ -155,7 +155,7 @@ function barState(progress: SyncProgress): { value: number; total: number; detai
       return {
         value: progress.replaysChecked,
         total: progress.replaysToCheck,
-        detail: `${progress.replaysChecked}/${progress.replaysToCheck} replays checked · ${progress.roomsSeen} rooms`,
+        detail: `${progress.replaysChecked}/${progress.replaysToCheck} rooms' replays checked`,
       };
     case 'apply':
       return { value: 1, total: 1, detail: `writing ${progress.roomsToWrite} rooms` };
