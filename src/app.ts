@@ -14,11 +14,13 @@ import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
 import { classifyError } from './errors.js';
 import { createAdminAuth } from './graphql/admin-auth.js';
 import { createFormatError } from './graphql/format-error.js';
+import { observabilityPlugin } from './graphql/observability.plugin.js';
 import { createHttpServer } from './graphql/http-server.js';
 import { createResponseCache, type ResponseCache } from './graphql/response-cache.js';
 import { createCoreServices } from './services.js';
 import { buildAppSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
+import { createMetrics } from './observability/metrics.js';
 import type { RedisClient } from './redis/client.js';
 import { scheduleSyncJob } from './sync/sync.jobs.js';
 import type { RetryPolicy } from './wechat/backoff.js';
@@ -53,10 +55,16 @@ export interface CreateAppOptions {
 export async function createApp(config: Config, options: CreateAppOptions): Promise<App> {
   const { logger } = options;
   if (options.migrate ?? true) await migrateDatabase(config.databaseUrl);
-  const core = createCoreServices(config, { logger, wechatRetry: options.wechatRetry });
+  const metrics = createMetrics();
+  const core = createCoreServices(config, { logger, metrics, wechatRetry: options.wechatRetry });
   const { services, tokens, db, redis, changeFeed } = core;
   const { sync, quota } = services;
   const responseCache = createResponseCache({ feed: changeFeed });
+  metrics.readGauges({
+    quota: () => quota.snapshot(),
+    tokenTtlSeconds: () => tokens.cachedTtlSeconds(),
+    cache: () => responseCache.stats(),
+  });
 
   // Depth, cost, aliases, directives and tokens are bounded at validation, before any resolver
   // runs, so an abusive query costs no database or WeChat work. Batched requests are refused.
@@ -70,7 +78,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   }).protect();
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildAppSchema(),
-    formatError: createFormatError(logger),
+    formatError: createFormatError(),
     introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
@@ -78,6 +86,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     plugins: [
       // Armor's plugins never read the context; they are typed for the base one.
       ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      observabilityPlugin(logger, metrics),
       config.http.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
         : ApolloServerPluginLandingPageDisabled(),
@@ -99,6 +108,10 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     logger,
     responseCache,
     corsOrigins: config.http.corsOrigins,
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }),
     buildContext: async (request, requestId) => ({
       requestId,
       auth: await adminAuth.check(request),

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { AppServices } from './context.js';
 import { createDb, type DbHandle } from './db/client.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './observability/metrics.js';
 import { createChangeFeed, type ChangeFeed } from './redis/change-feed.js';
 import { createRedis, type RedisClient } from './redis/client.js';
 import { redisKeys } from './redis/keys.js';
@@ -26,6 +27,8 @@ export interface CoreServices {
 
 export interface CoreServicesOptions {
   logger: Logger;
+  /** Where WeChat calls and sync runs are counted (the server's /metrics); optional for tools. */
+  metrics?: Metrics;
   /** WeChat retry policy; tests shorten the backoff. */
   wechatRetry?: RetryPolicy;
 }
@@ -40,6 +43,7 @@ export function createCoreServices(config: Config, options: CoreServicesOptions)
   const http = createWechatHttp({
     apiBase: config.wechat.apiBase,
     timeoutMs: config.wechat.timeoutMs,
+    observe: options.metrics ? (call) => options.metrics?.observeWechatCall(call) : undefined,
   });
   const tokens = createTokenService({
     appid: appId,
@@ -80,6 +84,7 @@ export function createCoreServices(config: Config, options: CoreServicesOptions)
     logger: logger.child({ component: 'sync' }),
     settings: config.sync,
     onDataChanged: announceChange,
+    onRunFinished: (run) => options.metrics?.observeSyncRun(run),
   });
   const rooms = createRoomService({
     db: db.db,

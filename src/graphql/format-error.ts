@@ -2,7 +2,6 @@ import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/error
 import type { GraphQLFormattedError } from 'graphql';
 
 import { classifyError } from '../errors.js';
-import type { Logger } from '../logger.js';
 
 // Codes Apollo itself assigns (parse, validation, bad variables): already safe to show.
 const APOLLO_CODES = new Set<string>(Object.values(ApolloServerErrorCode));
@@ -11,7 +10,7 @@ const APOLLO_CODES = new Set<string>(Object.values(ApolloServerErrorCode));
  * One place decides what a client sees of a failure: known failures keep their stable code (and
  * WeChat's errcode); anything else is logged and masked, so no SQL, stack or secret leaks out.
  */
-export function createFormatError(logger: Logger) {
+export function createFormatError() {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     if (
@@ -26,14 +25,8 @@ export function createFormatError(logger: Logger) {
         extensions: { code },
       };
     }
-    const original = unwrapResolverError(error);
-    const classified = classifyError(original);
-    if (!classified.safeToShow) {
-      logger.error(
-        { err: original, path: formatted.path },
-        'unexpected error in a GraphQL operation',
-      );
-    }
+    // Unexpected errors are logged, with the request id, by the observability plugin.
+    const classified = classifyError(unwrapResolverError(error));
     return {
       message: classified.safeToShow ? classified.message : 'Internal server error',
       locations: formatted.locations,

@@ -19,6 +19,8 @@ export interface HttpServerOptions<Context extends object> {
   responseCache?: ResponseCache;
   /** Browser origins allowed to call /graphql; others get no CORS headers. */
   corsOrigins?: readonly string[];
+  /** Prometheus exposition for GET /metrics. */
+  metrics?: () => Promise<{ contentType: string; body: string }>;
 }
 
 class HttpError extends Error {
@@ -128,6 +130,13 @@ export function createHttpServer<Context extends object>(
     if (url.pathname === '/graphql') return handleGraphQL(request, response, url);
     if (url.pathname === '/healthz' && request.method === 'GET')
       return sendJson(response, 200, { status: 'ok' });
+    if (url.pathname === '/metrics' && request.method === 'GET' && options.metrics) {
+      const { contentType, body } = await options.metrics();
+      response.statusCode = 200;
+      response.setHeader('content-type', contentType);
+      response.end(body);
+      return;
+    }
     if (url.pathname === '/readyz' && request.method === 'GET') {
       try {
         await checkReadiness();

@@ -61,6 +61,12 @@ export interface SyncServiceOptions {
   quota: QuotaService;
   logger: Logger;
   settings: SyncSettings;
+  /** Told of every finished run (metrics). */
+  onRunFinished?: (run: {
+    trigger: SyncTrigger;
+    outcome: 'succeeded' | 'failed';
+    seconds: number;
+  }) => void;
   /** Runs after data changed (a sync or a replay fetch), e.g. to drop cached reads. */
   onDataChanged?: () => Promise<void>;
   now?: () => Date;
@@ -192,6 +198,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     counts: SyncCounts,
     lockStillHeld: () => Promise<boolean>,
     onProgress: (progress: SyncProgress) => void,
+    log: Logger,
   ): Promise<number> {
     const progress: SyncProgress = {
       phase: 'list',
@@ -209,6 +216,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       {
         concurrency: settings.listConcurrency,
         onPage: (page) => {
+          log.debug(page, 'sync list page');
           Object.assign(progress, page);
           onProgress({ ...progress });
         },
@@ -272,7 +280,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       await storeReplayChecks(tx, appId, checks, appliedAt);
     });
     const applyMs = Math.round(performance.now() - applyStarted);
-    logger.debug(
+    log.debug(
       {
         pages: meter.listCalls,
         passes: list.passes,
@@ -317,6 +325,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           counts,
           () => lock.extend(),
           runOptions.onProgress ?? (() => undefined),
+          log,
         );
         Object.assign(counts, meter);
         await finishSyncRun(db, runId, now(), counts);
@@ -329,6 +338,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           replaysDeferred,
         };
         log.info({ report }, 'sync finished');
+        options.onRunFinished?.({
+          trigger,
+          outcome: 'succeeded',
+          seconds: report.durationMs / 1000,
+        });
         return report;
       } catch (error) {
         const failure = classifyError(error);
@@ -343,6 +357,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
           { code: failure.code, errcode: failure.errcode, err: failure.message },
           'sync failed; nothing was applied',
         );
+        options.onRunFinished?.({
+          trigger,
+          outcome: 'failed',
+          seconds: (Date.now() - started) / 1000,
+        });
         await finishSyncRun(db, runId, now(), counts, {
           code: failure.code,
           message: failure.safeToShow ? failure.message : 'Internal error',

@@ -7,9 +7,29 @@ export interface WechatHttp {
   post(endpoint: WechatEndpoint, body: unknown, accessToken?: string): Promise<unknown>;
 }
 
+/** One finished HTTP exchange with WeChat, for metrics. */
+export interface WechatCallObservation {
+  endpoint: WechatEndpoint;
+  /** list / replay for getliveinfo, refresh / force_refresh for the token, quota. */
+  kind: string;
+  /** WeChat's errcode ("0" for success), or http_NNN, timeout, network, bad_json. */
+  outcome: string;
+  seconds: number;
+}
+
 export interface WechatHttpOptions {
   apiBase: string;
   timeoutMs: number;
+  observe?: (call: WechatCallObservation) => void;
+}
+
+function callKind(endpoint: WechatEndpoint, body: unknown): string {
+  const fields = (body ?? {}) as { action?: unknown; force_refresh?: unknown };
+  if (endpoint === '/wxa/business/getliveinfo')
+    return fields.action === 'get_replay' ? 'replay' : 'list';
+  if (endpoint === '/cgi-bin/stable_token')
+    return fields.force_refresh === true ? 'force_refresh' : 'refresh';
+  return 'quota';
 }
 
 /** ky with WeChat's conventions: token in the query, JSON both ways, our own retry policy on top. */
@@ -24,6 +44,14 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
 
   return {
     async post(endpoint, body, accessToken) {
+      const started = performance.now();
+      const observe = (outcome: string) =>
+        options.observe?.({
+          endpoint,
+          kind: callKind(endpoint, body),
+          outcome,
+          seconds: (performance.now() - started) / 1000,
+        });
       const path = endpoint.replace(/^\//, '');
       let text: string;
       try {
@@ -35,6 +63,7 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
       } catch (error) {
         // Messages are ours: ky's own would repeat the URL, and with it the access token.
         if (error instanceof HTTPError) {
+          observe(`http_${error.response.status}`);
           throw new WechatTransportError(
             `WeChat ${endpoint} answered HTTP ${error.response.status}`,
             endpoint,
@@ -42,25 +71,32 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
           );
         }
         if (error instanceof TimeoutError) {
+          observe('timeout');
           throw new WechatTransportError(
             `WeChat ${endpoint} did not answer within ${options.timeoutMs} ms`,
             endpoint,
           );
         }
+        observe('network');
         const code = (error as { cause?: { code?: string } }).cause?.code;
         throw new WechatTransportError(
           `WeChat ${endpoint} could not be reached${code ? ` (${code})` : ''}`,
           endpoint,
         );
       }
+      let parsed: unknown;
       try {
-        return JSON.parse(text) as unknown;
+        parsed = JSON.parse(text) as unknown;
       } catch {
+        observe('bad_json');
         throw new WechatTransportError(
           `WeChat ${endpoint} answered a body that is not JSON`,
           endpoint,
         );
       }
+      const errcode = (parsed as { errcode?: unknown } | null)?.errcode;
+      observe(typeof errcode === 'number' ? String(errcode) : '0');
+      return parsed;
     },
   };
 }

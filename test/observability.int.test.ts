@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { roomsFixture } from './support/fixtures.js';
+import { ROOMS, SYNC_ROOMS } from './support/queries.js';
+import { startTestApp, type TestApp } from './support/test-app.js';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ sim: { rooms: roomsFixture(60) } });
+  await t.gql(SYNC_ROOMS, {}, { admin: true });
+  await t.gql(ROOMS, { pageSize: 5 });
+  await t.gql(ROOMS, { pageSize: 5 });
+  await t.gql(ROOMS, { pageSize: 500 });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const scrape = async () => {
+  const response = await fetch(t.url.replace(/\/graphql$/, '/metrics'));
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+  return response.text();
+};
+
+describe('/metrics', () => {
+  it('counts sync runs, WeChat calls by endpoint and outcome, and token refreshes', async () => {
+    const text = await scrape();
+    expect(text).toMatch(/wxlive_sync_runs_total\{trigger="admin",outcome="succeeded"\} 1/);
+    expect(text).toMatch(
+      /wxlive_wechat_calls_total\{endpoint="\/wxa\/business\/getliveinfo",kind="list",outcome="0"\} 2/,
+    );
+    expect(text).toMatch(/wxlive_token_refreshes_total\{kind="refresh"\} 1/);
+    expect(text).toMatch(/wxlive_sync_duration_seconds_count\{outcome="succeeded"\} 1/);
+  });
+
+  it('reports quota, token lifetime, cache use, GraphQL operations and default Node metrics', async () => {
+    const text = await scrape();
+    expect(text).toMatch(/wxlive_quota_used \d+/);
+    expect(text).toMatch(/wxlive_quota_remaining \d+/);
+    expect(text).toMatch(/wxlive_token_ttl_seconds \d+/);
+    expect(text).toMatch(/wxlive_response_cache_hits [1-9]/);
+    expect(text).toMatch(/wxlive_graphql_operations_total\{operation="Rooms",outcome="ok"\} 1/);
+    expect(text).toMatch(/wxlive_graphql_errors_total\{code="BAD_USER_INPUT"\} 1/);
+    expect(text).toMatch(/wxlive_process_resident_memory_bytes/);
+  });
+});
+
+describe('logs', () => {
+  it('carry a request id per GraphQL operation and a sync run id, one line per list page', () => {
+    const lines = t
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const operations = lines.filter((line) => line.msg === 'graphql operation');
+    expect(operations.length).toBeGreaterThan(0);
+    expect(operations.every((line) => typeof line.requestId === 'string')).toBe(true);
+    const pages = lines.filter((line) => line.msg === 'sync list page');
+    expect(pages).toHaveLength(2);
+    expect(pages.every((line) => typeof line.syncRunId === 'number')).toBe(true);
+    const summary = lines.filter((line) => line.msg === 'sync finished');
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({ level: 30 });
+  });
+});
