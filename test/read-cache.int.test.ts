@@ -49,6 +49,14 @@ describe('read cache across instances', () => {
     );
   });
 
+  it('keeps cached answers through a sync that changed nothing', async () => {
+    await firstIds(b);
+    await a.gql(SYNC_ROOMS, {}, { admin: true });
+    const before = b.app.responseCache.stats().hits;
+    await firstIds(b);
+    expect(b.app.responseCache.stats().hits).toBe(before + 1);
+  });
+
   it('never caches answers with errors', async () => {
     const before = b.app.responseCache.stats().entries;
     await b.gql(ROOMS, { pageSize: 1000 });

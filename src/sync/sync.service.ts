@@ -329,7 +329,11 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
         );
         Object.assign(counts, meter);
         await finishSyncRun(db, runId, now(), counts);
-        if (options.onDataChanged) await options.onDataChanged();
+        // A sync that wrote nothing leaves every cached answer true: keep the caches warm.
+        const changed =
+          counts.roomsAdded + counts.roomsUpdated + counts.roomsArchived + counts.roomsRestored >
+            0 || counts.replaysFetched > 0;
+        if (changed && options.onDataChanged) await options.onDataChanged();
         const report: SyncReport = {
           ...counts,
           runId,
