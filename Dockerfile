@@ -32,6 +32,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Applied at start-up from ../../drizzle relative to dist/db/migrate.js, i.e. /app/drizzle.
 COPY drizzle ./drizzle
+# The admin CLI's entry (`node bin/wxlive.js …` or `node dist/cli/wxlive.main.js …`).
+COPY bin ./bin
 
 # Files stay owned by root, so the process cannot rewrite its own code; it writes nothing to disk.
 USER node

@@ -96,6 +96,7 @@ function createBarProgress(options: SyncProgressOptions): SyncProgressReporter {
   const { stdout, stderr } = options;
   let bars: MultiBar | null = null;
   let bar: SingleBar | null = null;
+  let phase: SyncProgress['phase'] | null = null;
   // Log lines go above the bar only when stderr is the same kind of terminal; a redirected stderr
   // keeps them (they cannot tear a bar they are not drawn next to).
   const logsThroughBar = stderr.isTTY === true;
@@ -126,6 +127,9 @@ function createBarProgress(options: SyncProgressOptions): SyncProgressReporter {
       const { value, total, detail } = barState(progress);
       bar!.setTotal(total);
       bar!.update(value, { phase: PHASE_LABELS[progress.phase], detail });
+      // Draw a new phase at once rather than on the next tick: a short phase still shows.
+      if (progress.phase !== phase) bars!.update();
+      phase = progress.phase;
     },
     log(line) {
       if (bars && logsThroughBar) bars.log(line);
@@ -155,7 +159,7 @@ function barState(progress: SyncProgress): { value: number; total: number; detai
       return {
         value: progress.replaysChecked,
         total: progress.replaysToCheck,
-        detail: `${progress.replaysChecked}/${progress.replaysToCheck} rooms' replays checked`,
+        detail: `${progress.replaysChecked}/${progress.replaysToCheck} rooms checked for replays`,
       };
     case 'apply':
       return { value: 1, total: 1, detail: `writing ${progress.roomsToWrite} rooms` };

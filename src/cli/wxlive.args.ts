@@ -54,7 +54,6 @@ Exit status: 0 on success, 1 when the operation or the configuration failed (one
 "wxlive: CODE: reason"), 2 on bad usage, 130 when interrupted.`;
 
 const COMMANDS_WITH_ROOM = new Set(['replay', 'pin', 'unpin']);
-const COMMANDS_WITHOUT_ARGUMENTS = new Set(['sync', 'quota', 'runs', 'migrate', 'help']);
 
 /** Parses `argv` (without node and the script) into one command, or throws UsageError. */
 export function parseWxliveArgs(argv: readonly string[]): WxliveInvocation {
@@ -95,21 +94,15 @@ export function parseWxliveArgs(argv: readonly string[]): WxliveInvocation {
         : { name: 'pin', roomId, pinned: name === 'pin' };
     return { command, verbose };
   }
-  if (!COMMANDS_WITHOUT_ARGUMENTS.has(name)) throw new UsageError(`unknown command "${name}"`);
-  if (rest.length > 0) throw new UsageError(`"${name}" takes no arguments (got "${rest[0]}")`);
-
-  switch (name) {
-    case 'runs':
-      return { command: { name: 'runs', limit: parseLimit(values.limit) }, verbose };
-    case 'help':
-      return { command: { name: 'help' }, verbose };
-    case 'sync':
-      return { command: { name: 'sync' }, verbose };
-    case 'quota':
-      return { command: { name: 'quota' }, verbose };
-    default:
-      return { command: { name: 'migrate' }, verbose };
+  if (name === 'help') return { command: { name: 'help' }, verbose };
+  if (name !== 'sync' && name !== 'quota' && name !== 'runs' && name !== 'migrate') {
+    throw new UsageError(`unknown command "${name}"`);
   }
+  if (rest.length > 0) throw new UsageError(`"${name}" takes no arguments (got "${rest[0]}")`);
+  if (name === 'runs') {
+    return { command: { name: 'runs', limit: parseLimit(values.limit) }, verbose };
+  }
+  return { command: { name }, verbose };
 }
 
 function parseRoomId(raw: string): number {

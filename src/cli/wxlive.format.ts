@@ -31,7 +31,7 @@ export function formatPinned(room: { roomId: number; name: string; pinned: boole
 
 export function formatReplays(room: Pick<RoomRow, 'roomId' | 'name' | 'replays'>): string[] {
   if (room.replays.length === 0) {
-    return [`room ${room.roomId} (${room.name}): no replays stored; WeChat has none for it yet`];
+    return [`room ${room.roomId} (${room.name}): no replays (WeChat has none for it)`];
   }
   return [
     `room ${room.roomId} (${room.name}): ${room.replays.length} replay segment${room.replays.length === 1 ? '' : 's'}`,
@@ -123,22 +123,27 @@ const LOG_FIELDS_SHOWN_ELSEWHERE = new Set([
 
 /**
  * One pino JSON line as a short human line for stderr, e.g.
- * `[warn] sync: could not fetch replays; will ask again later roomId=5 err="…"`.
+ * `[warn] sync: could not fetch replays; will ask again later roomId=5 err="…"`, with its level.
  * The logger has already redacted secrets and tokens by the time a line gets here.
  */
-export function formatLogLine(json: string): string {
+export function formatLogLine(json: string): { level: number; text: string } {
   let entry: Record<string, unknown>;
   try {
     entry = JSON.parse(json) as Record<string, unknown>;
   } catch {
-    return json.endsWith('\n') ? json : `${json}\n`;
+    return { level: 30, text: json.endsWith('\n') ? json : `${json}\n` };
   }
-  const level = LEVEL_NAMES[Number(entry.level)] ?? String(entry.level);
+  const level = Number(entry.level);
   const component = typeof entry.component === 'string' ? `${entry.component}: ` : '';
   const fields = Object.entries(entry)
     .filter(([key]) => !LOG_FIELDS_SHOWN_ELSEWHERE.has(key))
     .map(([key, value]) => `${key}=${JSON.stringify(withoutStack(value))}`);
-  return `[${level}] ${component}${String(entry.msg ?? '')}${fields.length ? ` ${fields.join(' ')}` : ''}\n`;
+  const name = LEVEL_NAMES[level] ?? String(entry.level);
+  const message = String(entry.msg ?? '');
+  return {
+    level,
+    text: `[${name}] ${component}${message}${fields.length ? ` ${fields.join(' ')}` : ''}\n`,
+  };
 }
 
 /** A logged Error keeps only its message here: stacks are for the server's logs, not a terminal. */

@@ -44,6 +44,14 @@ let verbose = false;
  * subscribing logs warnings about a disconnect nobody needs to hear about: shown with --verbose.
  */
 let closing = false;
+/**
+ * Error records the services log while the command runs. When the command fails they restate
+ * the one-line reason, so they are dropped (--verbose shows them as they come); when it succeeds
+ * anyway they are news, and are printed at the end.
+ */
+const heldErrors: string[] = [];
+/** pino's numeric level for `error`. */
+const ERROR_LEVEL = 50;
 
 function onSignal(signal: NodeJS.Signals, exitCode: number): void {
   progress?.stop();
@@ -67,6 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
     verbose = invocation.verbose;
     running = invocation.command.name;
     await run(invocation.command);
+    for (const line of heldErrors) stderr.write(line);
     return EXIT_OK;
   } catch (error) {
     return reportFailure(error);
@@ -101,7 +110,7 @@ async function run(command: WxliveCommand): Promise<void> {
     // The services log for a server; a terminal wants only what went wrong unless asked.
     level: verbose ? 'debug' : 'warn',
     pretty: false,
-    destination: { write: (line: string) => writeLog(formatLogLine(line)) },
+    destination: { write: (line: string) => writeLog(line) },
   });
   core = createCoreServices(config, { logger });
 
@@ -125,10 +134,12 @@ async function run(command: WxliveCommand): Promise<void> {
   }
 }
 
-function writeLog(line: string): void {
+function writeLog(json: string): void {
   if (closing && !verbose) return;
-  if (progress) progress.log(line);
-  else stderr.write(line);
+  const { level, text } = formatLogLine(json);
+  if (level >= ERROR_LEVEL && !verbose) heldErrors.push(text);
+  else if (progress) progress.log(text);
+  else stderr.write(text);
 }
 
 function readDotEnv(): void {
@@ -162,7 +173,8 @@ function reportFailure(error: unknown): number {
     fail(`${failure.code}: ${failure.message}`);
   } else {
     // The raw message may quote SQL: only --verbose shows it, as a log line.
-    if (verbose) stderr.write(formatLogLine(JSON.stringify({ level: 50, msg: failure.message })));
+    if (verbose)
+      stderr.write(formatLogLine(JSON.stringify({ level: 50, msg: failure.message })).text);
     fail(
       `${failure.code}: an unexpected error stopped the command${verbose ? '' : ' (--verbose shows it)'}`,
     );

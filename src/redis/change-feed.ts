@@ -33,6 +33,8 @@ export function createChangeFeed(options: {
   const listeners: Array<() => void> = [];
   const awaitingEcho = new Map<string, () => void>();
   let live = false;
+  // Set by close(): the disconnect that follows is expected, not worth a warning.
+  let closed = false;
 
   const notify = () => {
     for (const listener of listeners) listener();
@@ -45,16 +47,18 @@ export function createChangeFeed(options: {
   subscriber.on('ready', () => {
     subscriber.subscribe(channel).then(
       () => {
+        if (closed) return;
         live = true;
         // Changes made while we were away were not heard: start from nothing.
         notify();
       },
-      (error: Error) =>
-        logger.warn({ err: error.message }, 'could not subscribe to the change feed'),
+      (error: Error) => {
+        if (!closed) logger.warn({ err: error.message }, 'could not subscribe to the change feed');
+      },
     );
   });
   subscriber.on('close', () => {
-    if (live) logger.warn('change feed disconnected; caches are off until it is back');
+    if (live && !closed) logger.warn('change feed disconnected; caches are off until it is back');
     live = false;
     notify();
   });
@@ -79,6 +83,7 @@ export function createChangeFeed(options: {
     },
     isLive: () => live,
     async close() {
+      closed = true;
       live = false;
       subscriber.disconnect();
     },

@@ -100,13 +100,13 @@ export async function readFullRoomList(
             failed = true;
             throw error;
           }
+          if (page.total !== null) keep(page, seen);
           pageDone();
           if (page.total === null) {
             // Nothing at an offset below the total: rooms were removed under us.
             moved = true;
             return;
           }
-          keep(page, seen);
           const expectedRows = Math.min(pageRows, total - start);
           if (page.total !== total || page.rooms.length < expectedRows) moved = true;
         }),
