@@ -4,6 +4,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { classifyError } from '../errors.js';
 
 // Codes Apollo itself assigns (parse, validation, bad variables): already safe to show.
+const MAX_MESSAGE_LENGTH = 500;
 const APOLLO_CODES = new Set<string>(Object.values(ApolloServerErrorCode));
 
 /**
@@ -19,7 +20,11 @@ export function createFormatError() {
       code !== ApolloServerErrorCode.INTERNAL_SERVER_ERROR
     ) {
       return {
-        message: formatted.message,
+        // graphql-js quotes a bad variable's whole value (twice): never echo 100 KB back.
+        message:
+          formatted.message.length > MAX_MESSAGE_LENGTH
+            ? `${formatted.message.slice(0, MAX_MESSAGE_LENGTH)}…`
+            : formatted.message,
         locations: formatted.locations,
         path: formatted.path,
         extensions: { code },

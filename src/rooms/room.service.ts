@@ -38,7 +38,8 @@ export function createRoomService(options: RoomServiceOptions): RoomService {
         appId,
         offset: (page - 1) * pageSize,
         limit: pageSize,
-        statusCodes: status?.map(liveStatusCode),
+        // A list repeating one status thousands of times is still seven values at most.
+        statusCodes: status ? [...new Set(status.map(liveStatusCode))] : undefined,
       });
       return { items: rows.map(toView), totalCount: total, page, pageSize };
     },

@@ -13,7 +13,7 @@ export const USUAL_PAGE_ROWS = 50;
 export type FetchRoomPage = (start: number, limit: number) => Promise<RoomListPage>;
 
 export interface FullRoomList {
-  /** Every room seen, deduplicated by room id (the latest copy read wins). */
+  /** The rooms of the last, complete pass, deduplicated by room id (the latest copy read wins). */
   rooms: Map<number, WechatRoom>;
   /** WeChat's total at the end of the last pass. */
   total: number;
@@ -119,7 +119,9 @@ export async function readFullRoomList(
   for (let pass = 1; pass <= maxPasses; pass += 1) {
     last = await readPass();
     if (!last.moved && last.seen.size >= last.total) {
-      return { rooms, total: last.total, passes: pass, complete: true };
+      // The complete pass is the truth: a room read in an earlier pass and deleted since is gone.
+      const current = pass === 1 ? rooms : new Map([...rooms].filter(([id]) => last.seen.has(id)));
+      return { rooms: current, total: last.total, passes: pass, complete: true };
     }
   }
   return { rooms, total: last.total, passes: maxPasses, complete: false };

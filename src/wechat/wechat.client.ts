@@ -31,6 +31,12 @@ import {
 
 const GETLIVEINFO: WechatEndpoint = '/wxa/business/getliveinfo';
 const QUOTA_GET: WechatEndpoint = '/cgi-bin/openapi/quota/get';
+const NO_ERRCODES: ReadonlySet<number> = new Set();
+/** In replay mode an empty list and 9410003 both mean "no replay (yet)"; in list mode 9410003 is a failure. */
+const REPLAY_ANSWER_ERRCODES: ReadonlySet<number> = new Set([
+  ...EMPTY_LIST_ERRCODES,
+  REPLAY_NOT_READY_ERRCODE,
+]);
 /** Token rejections tolerated per call: one with a fresh token, one after a force refresh. */
 const MAX_TOKEN_RETRIES = 2;
 
@@ -77,6 +83,21 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
   const { http, tokens, quota, logger } = options;
   const retry = options.retry ?? defaultRetryPolicy;
 
+  /** Fetching a token fails like any WeChat call (5xx, timeouts): retry it the same way. */
+  async function withTokenRetries(fetchToken: () => Promise<string>): Promise<string> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await fetchToken();
+      } catch (error) {
+        if (!(error instanceof WechatError && error.retryable && attempt < retry.attempts))
+          throw error;
+        const delay = backoffDelay(retry, attempt);
+        logger.warn({ attempt, delayMs: delay, err: error.message }, 'retrying the token fetch');
+        await sleep(delay);
+      }
+    }
+  }
+
   /**
    * Sends one call with the cached token. Token rejections get a fresh token (bounded); transient
    * failures are retried with backoff (bounded); getliveinfo calls are counted against the quota
@@ -87,8 +108,10 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
     body: unknown,
     meter: CallMeter | undefined,
     countCall: (() => Promise<void>) | null,
+    /** Errcodes this call treats as answers, not failures (e.g. "empty list"). */
+    accepted: ReadonlySet<number>,
   ): Promise<{ body: unknown; errcode: number }> {
-    let token = await tokens.getToken(meter);
+    let token = await withTokenRetries(() => tokens.getToken(meter));
     let tokenRetries = 0;
     let attempts = 0;
     for (;;) {
@@ -98,13 +121,7 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
         const answer = await http.post(endpoint, body, token);
         const status = parseWith(wechatStatusSchema, answer, endpoint);
         const errcode = status.errcode ?? 0;
-        if (
-          errcode === 0 ||
-          EMPTY_LIST_ERRCODES.has(errcode) ||
-          errcode === REPLAY_NOT_READY_ERRCODE
-        ) {
-          return { body: answer, errcode };
-        }
+        if (errcode === 0 || accepted.has(errcode)) return { body: answer, errcode };
         throw new WechatApiError(errcode, status.errmsg ?? '', endpoint);
       } catch (error) {
         if (
@@ -113,8 +130,11 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
           tokenRetries < MAX_TOKEN_RETRIES
         ) {
           tokenRetries += 1;
+          // Token retries have their own bound; they do not use up the transient-failure budget.
+          attempts -= 1;
           logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
-          token = await tokens.replaceRejected(token, meter);
+          const rejected = token;
+          token = await withTokenRetries(() => tokens.replaceRejected(rejected, meter));
           continue;
         }
         if (
@@ -161,6 +181,7 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
         { start: page.start, limit: page.limit },
         meter,
         countLiveInfoCall('listCalls', meter),
+        EMPTY_LIST_ERRCODES,
       );
       if (errcode !== 0) {
         // 1 (no room created) and 9410000 (nothing at this offset) are an empty list.
@@ -176,6 +197,7 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
         { action: 'get_replay', room_id: roomId, start: page.start, limit: page.limit },
         meter,
         countLiveInfoCall('replayCalls', meter),
+        REPLAY_ANSWER_ERRCODES,
       );
       if (errcode === REPLAY_NOT_READY_ERRCODE) return 'not-ready';
       if (errcode !== 0) return { replays: [], total: 0 };
@@ -186,7 +208,7 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
     async refreshQuotaLimit(meter) {
       if (await quota.hasLimitForToday()) return;
       try {
-        const { body } = await call(QUOTA_GET, { cgi_path: GETLIVEINFO }, meter, null);
+        const { body } = await call(QUOTA_GET, { cgi_path: GETLIVEINFO }, meter, null, NO_ERRCODES);
         const { quota: figures } = parseWith(wechatQuotaSchema, body, QUOTA_GET);
         await quota.recordWechatFigures({ dailyLimit: figures.daily_limit, used: figures.used });
       } catch (error) {
