@@ -58,6 +58,9 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const metrics = createMetrics();
   const core = createCoreServices(config, { logger, metrics, wechatRetry: options.wechatRetry });
   const { services, tokens, db, redis, changeFeed } = core;
+  if (!(await core.ready())) {
+    logger.warn('Redis is not reachable yet; serving reads from MySQL until it is');
+  }
   const { sync, quota } = services;
   const responseCache = createResponseCache({ feed: changeFeed });
   metrics.readGauges({
@@ -153,6 +156,8 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
             cron: config.scheduler.syncCron,
             sync,
             quota,
+            redis,
+            appId: services.appId,
             logger: logger.child({ job: 'sync-rooms' }),
           }),
         );

@@ -4,7 +4,7 @@ import { createDb, type DbHandle } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createChangeFeed, type ChangeFeed } from './redis/change-feed.js';
-import { createRedis, type RedisClient } from './redis/client.js';
+import { createRedis, whenRedisReady, type RedisClient } from './redis/client.js';
 import { redisKeys } from './redis/keys.js';
 import { createRoomService } from './rooms/room.service.js';
 import { createSyncService } from './sync/sync.service.js';
@@ -21,6 +21,8 @@ export interface CoreServices {
   db: DbHandle;
   redis: RedisClient;
   changeFeed: ChangeFeed;
+  /** Waits (bounded) until Redis is connected; false when it is not reachable yet. */
+  ready(): Promise<boolean>;
   /** Closes the change feed and the pools. */
   close(): Promise<void>;
 }
@@ -107,6 +109,7 @@ export function createCoreServices(config: Config, options: CoreServicesOptions)
     db,
     redis,
     changeFeed,
+    ready: () => whenRedisReady(redis),
     async close() {
       await changeFeed.close();
       await db.close();

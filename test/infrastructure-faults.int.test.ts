@@ -5,22 +5,46 @@ import { roomsFixture } from './support/fixtures.js';
 import { createPrivateMariadb, type PrivateMariadb } from './support/private-mariadb.js';
 import { createPrivateRedis, type PrivateRedis } from './support/private-redis.js';
 import { waitUntil } from './support/processes.js';
-import { ROOM, ROOMS, SYNC_ROOMS, type RoomJson, type SyncReportJson } from './support/queries.js';
+import {
+  PIN_ROOM,
+  ROOM,
+  ROOMS,
+  SYNC_ROOMS,
+  SYNC_RUNS,
+  type RoomJson,
+  type SyncReportJson,
+  type SyncRunJson,
+} from './support/queries.js';
 import { startServiceProcess, type ServiceProcess } from './support/service-process.js';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy.js';
 import { startTestApp, uniqueAppId } from './support/test-app.js';
+import { TEST_REDIS_URL } from './support/test-env.js';
 
 type Page = { rooms: { totalCount: number; items: RoomJson[] } };
 type SyncAnswer = { syncRooms: SyncReportJson };
+type RunsAnswer = { syncRuns: SyncRunJson[] };
 
 /** How long a recovery may take: ioredis retries every 2 s at most, mysql2 connects on demand. */
 const RECOVERY_MS = 20_000;
 
+/** For set-up: a sync that must work before the test proper starts. */
+async function syncOrThrow(service: {
+  gql(
+    query: string,
+    variables: Record<string, unknown>,
+    options: { admin: boolean },
+  ): Promise<{ errors?: unknown }>;
+}): Promise<void> {
+  const answer = await service.gql(SYNC_ROOMS, {}, { admin: true });
+  if (answer.errors) throw new Error(`set-up sync failed: ${JSON.stringify(answer.errors)}`);
+}
+
 async function expectAvailable(service: ServiceProcess, roomCount: number): Promise<void> {
   const page = await service.gql<Page>(ROOMS, { pageSize: 20 });
-  expect(page.errors).toBeUndefined();
+  expect(page.errors ?? []).toEqual([]);
   expect(page.data!.rooms.totalCount).toBe(roomCount);
   const room = await service.gql<{ room: RoomJson }>(ROOM, { roomId: 1002 });
-  expect(room.errors).toBeUndefined();
+  expect(room.errors ?? []).toEqual([]);
   expect(room.data!.room.roomId).toBe(1002);
 }
 
@@ -51,7 +75,7 @@ describe('Redis outages', () => {
     sim = await startWechatSimulator({ appid: appId, rooms: roomsFixture(5) });
     // Rooms already mirrored by an earlier (healthy) instance: the public API has data to serve.
     const seeding = await startTestApp({ sharedSim: { sim, appId } });
-    expect((await seeding.gql(SYNC_ROOMS, {}, { admin: true })).errors).toBeUndefined();
+    await syncOrThrow(seeding);
     await seeding.close();
     redis = await createPrivateRedis({ start: false });
   });
@@ -99,6 +123,38 @@ describe('Redis outages', () => {
     expect((await service!.get('/readyz')).status).toBe(200);
     expect(service!.exitStatus()).toBeNull();
   });
+
+  it('fails a sync cleanly when Redis dies during it: nothing applied, the run recorded as failed', async () => {
+    sim.updateRoom(1001, { name: '同步中改名' });
+    // The list read hangs a second: Redis dies while the sync waits for WeChat.
+    sim.injectFault({ endpoint: 'list', kind: 'hang', ms: 1_000 });
+    const listsBefore = sim.stats().list;
+    const syncing = service!.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    await waitUntil('the sync to read the room list', () => sim.stats().list > listsBefore, {
+      intervalMs: 10,
+    });
+    await redis.kill();
+
+    const sync = await syncing;
+    expect(sync.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    const room = await service!.gql<{ room: RoomJson }>(ROOM, { roomId: 1001 });
+    expect(room.data!.room.name).toBe('房间 1001');
+    const runs = await service!.gql<RunsAnswer>(SYNC_RUNS, { limit: 1 }, { admin: true });
+    expect(runs.data!.syncRuns[0]).toMatchObject({
+      outcome: 'FAILED',
+      errorCode: 'UPSTREAM_UNAVAILABLE',
+    });
+
+    await redis.start();
+    await syncSucceedsAgain(service!);
+    const synced = await service!.gql<{ room: RoomJson }>(ROOM, { roomId: 1001 });
+    expect(synced.data!.room.name).toBe('同步中改名');
+  });
+
+  it('shuts down with exit code 0 on SIGTERM while Redis is down', async () => {
+    await redis.kill();
+    expect(await service!.stop()).toEqual({ code: 0, signal: null });
+  });
 });
 
 describe('MySQL outage', () => {
@@ -116,8 +172,7 @@ describe('MySQL outage', () => {
       sim,
       databaseUrl: mariadb.databaseUrl('wxlive_faults_test'),
     });
-    expect((await service.gql(SYNC_ROOMS, {}, { admin: true })).errors).toBeUndefined();
-    await expectAvailable(service, 5);
+    await syncOrThrow(service);
   });
 
   afterAll(async () => {
@@ -136,6 +191,9 @@ describe('MySQL outage', () => {
 
     const room = await service!.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1003 });
     expect(room.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    const sync = await service!.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    expect(sync.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(sync.errors?.[0]?.message).toMatch(/MySQL is unavailable/);
 
     await expectNotReadyButAlive(service!, /MySQL/);
   });
@@ -154,5 +212,79 @@ describe('MySQL outage', () => {
     await syncSucceedsAgain(service!);
     expect((await service!.get('/readyz')).status).toBe(200);
     expect(service!.exitStatus()).toBeNull();
+  });
+
+  it('fails a sync cleanly when MySQL dies during it and frees the lock at once', async () => {
+    sim.injectFault({ endpoint: 'list', kind: 'hang', ms: 1_000 });
+    const listsBefore = sim.stats().list;
+    const syncing = service!.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    await waitUntil('the sync to read the room list', () => sim.stats().list > listsBefore, {
+      intervalMs: 10,
+    });
+    await mariadb.kill();
+    const sync = await syncing;
+    expect(sync.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+
+    await mariadb.start();
+    // The lock (60 s by default) was released, not left to expire: the next sync runs at once.
+    const next = await service!.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    expect(next.errors ?? []).toEqual([]);
+    const runs = await service!.gql<RunsAnswer>(SYNC_RUNS, { limit: 2 }, { admin: true });
+    expect(runs.data!.syncRuns.map((run) => run.outcome)).toEqual(['SUCCEEDED', 'FAILED']);
+  });
+
+  it('shuts down with exit code 0 on SIGTERM while MySQL is down', async () => {
+    await mariadb.kill();
+    expect(await service!.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe('Redis unreachable from one instance only', () => {
+  let sim: WechatSimulator;
+  let proxy: TcpProxy;
+  const services: ServiceProcess[] = [];
+  const appId = uniqueAppId();
+
+  beforeAll(async () => {
+    sim = await startWechatSimulator({ appid: appId, rooms: roomsFixture(5) });
+    const shared = new URL(TEST_REDIS_URL);
+    proxy = await startTcpProxy({ host: shared.hostname, port: Number(shared.port || 6379) });
+    const throughProxy = new URL(TEST_REDIS_URL);
+    throughProxy.port = String(proxy.port);
+    services.push(
+      ...(await Promise.all([
+        startServiceProcess({ appId, sim, redisUrl: throughProxy.toString() }),
+        startServiceProcess({ appId, sim }),
+      ])),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((service) => service.stop()));
+    await proxy?.close();
+    await sim?.close();
+  });
+
+  // The pinning instance cannot announce the change; the others must still show the pin soon:
+  // their cache entries expire after a few seconds, and the announcement is sent once Redis is back.
+  it('shows a pin made on an instance cut off from Redis on the other instances', async () => {
+    const [cutOff, other] = services as [ServiceProcess, ServiceProcess];
+    expect((await other.gql(SYNC_ROOMS, {}, { admin: true })).errors ?? []).toEqual([]);
+    const firstIds = async () =>
+      (await other.gql<Page>(ROOMS, { pageSize: 3 })).data!.rooms.items.map((room) => room.roomId);
+    // Asked twice: the other instance serves page 1 from its read cache.
+    expect(await firstIds()).toEqual([1004, 1003, 1002]);
+    expect(await firstIds()).toEqual([1004, 1003, 1002]);
+
+    await proxy.cut();
+    const pin = await cutOff.gql(PIN_ROOM, { roomId: 1000, pinned: true }, { admin: true });
+    expect(pin.errors ?? []).toEqual([]);
+    // It is in MySQL: a page the other instance never cached shows it.
+    const uncached = await other.gql<Page>(ROOMS, { pageSize: 4 });
+    expect(uncached.data!.rooms.items[0]!.roomId).toBe(1000);
+    await waitUntil(
+      'the pin to show on the other instance',
+      async () => (await firstIds())[0] === 1000,
+      { timeoutMs: 10_000, intervalMs: 250 },
+    );
   });
 });

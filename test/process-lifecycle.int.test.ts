@@ -1,3 +1,5 @@
+import { Agent } from 'node:http';
+
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -28,6 +30,7 @@ const LATENCY_MS = 400;
 let db: DbHandle;
 let redis: Redis;
 const started: ServiceProcess[] = [];
+let sim: WechatSimulator | undefined;
 
 beforeAll(() => {
   db = createDb(testDatabaseUrl());
@@ -39,6 +42,8 @@ afterAll(async () => {
 });
 afterEach(async () => {
   await Promise.all(started.splice(0).map((service) => service.stop()));
+  await sim?.close();
+  sim = undefined;
 });
 
 async function start(options: ServiceProcessOptions): Promise<ServiceProcess> {
@@ -47,14 +52,16 @@ async function start(options: ServiceProcessOptions): Promise<ServiceProcess> {
   return service;
 }
 
-async function withSlowWechat(): Promise<{ sim: WechatSimulator; appId: string }> {
+/** A WeChat slow enough to act while a sync is in flight; closed after the test. */
+async function startSlowWechat(): Promise<{ wechat: WechatSimulator; appId: string }> {
   const appId = uniqueAppId();
-  const sim = await startWechatSimulator({
+  const wechat = await startWechatSimulator({
     appid: appId,
     rooms: roomsFixture(ROOM_COUNT),
     latencyMs: LATENCY_MS,
   });
-  return { sim, appId };
+  sim = wechat;
+  return { wechat, appId };
 }
 
 async function count(sql: string, appId: string): Promise<number> {
@@ -63,12 +70,6 @@ async function count(sql: string, appId: string): Promise<number> {
 }
 
 describe('process lifecycle', () => {
-  let sim: WechatSimulator | undefined;
-  afterEach(async () => {
-    await sim?.close();
-    sim = undefined;
-  });
-
   it('answers 200 on /healthz and /readyz when MySQL and Redis answer', async () => {
     const appId = uniqueAppId();
     sim = await startWechatSimulator({ appid: appId });
@@ -82,17 +83,15 @@ describe('process lifecycle', () => {
   });
 
   it('recovers from a SIGKILL mid-sync: nothing half-applied, lock expires, run marked INTERRUPTED', async () => {
-    const slow = await withSlowWechat();
-    sim = slow.sim;
-    const { appId } = slow;
+    const { wechat, appId } = await startSlowWechat();
     const env = { SYNC_LOCK_TTL_SECONDS: '2' };
-    const first = await start({ appId, sim, env });
+    const first = await start({ appId, sim: wechat, env });
 
     const inFlight = first.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true }).then(
       () => 'answered',
       () => 'connection lost',
     );
-    await waitUntil('the sync to read the room list', () => sim!.stats().list > 0, {
+    await waitUntil('the sync to read the room list', () => wechat.stats().list > 0, {
       intervalMs: 10,
     });
     expect(await redis.exists(redisKeys.syncLock(appId))).toBe(1);
@@ -116,9 +115,9 @@ describe('process lifecycle', () => {
       { timeoutMs: 5_000 },
     );
 
-    const second = await start({ appId, sim, env });
+    const second = await start({ appId, sim: wechat, env });
     const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
-    expect(sync.errors).toBeUndefined();
+    expect(sync.errors ?? []).toEqual([]);
     expect(await count('select count(*) as n from rooms where app_id = ?', appId)).toBe(ROOM_COUNT);
 
     const runs = (await second.gql<RunsAnswer>(SYNC_RUNS, { limit: 10 }, { admin: true })).data!
@@ -130,16 +129,14 @@ describe('process lifecycle', () => {
   });
 
   it('on SIGTERM stops accepting connections, finishes the running sync, releases the lock and exits 0', async () => {
-    const slow = await withSlowWechat();
-    sim = slow.sim;
-    const { appId } = slow;
-    const service = await start({ appId, sim, env: { SYNC_LOCK_TTL_SECONDS: '30' } });
+    const { wechat, appId } = await startSlowWechat();
+    const service = await start({ appId, sim: wechat, env: { SYNC_LOCK_TTL_SECONDS: '30' } });
 
     let settled = false;
     const inFlight = service.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true }).finally(() => {
       settled = true;
     });
-    await waitUntil('the sync to read the room list', () => sim!.stats().list > 0, {
+    await waitUntil('the sync to read the room list', () => wechat.stats().list > 0, {
       intervalMs: 10,
     });
     service.signal('SIGTERM');
@@ -147,10 +144,7 @@ describe('process lifecycle', () => {
     await waitUntil(
       'the port to refuse new connections',
       async () => !(await service.acceptsConnections()),
-      {
-        timeoutMs: 1_000,
-        intervalMs: 20,
-      },
+      { timeoutMs: 1_000, intervalMs: 20 },
     );
     // The sync was still running when new connections were already refused.
     expect(settled).toBe(false);
@@ -158,12 +152,43 @@ describe('process lifecycle', () => {
 
     const answer = await inFlight;
     expect(answer.status).toBe(200);
-    expect(answer.errors).toBeUndefined();
+    expect(answer.errors ?? []).toEqual([]);
     expect(answer.data!.syncRooms).toMatchObject({ added: ROOM_COUNT });
 
     expect(await service.exited).toEqual({ code: 0, signal: null });
     // Released at once, not left to expire after 30 s.
     expect(await redis.exists(redisKeys.syncLock(appId))).toBe(0);
     expect(service.output()).toMatch(/shutting down/);
+  });
+
+  // After SIGTERM, answers carry Connection: close, so keep-alive clients (load balancers, proxy
+  // pools) move on instead of holding the process until the grace period ends.
+  it('tells keep-alive clients to close their connection once SIGTERM arrived', async () => {
+    const { wechat, appId } = await startSlowWechat();
+    const service = await start({ appId, sim: wechat });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await service.get('/healthz', agent)).headers.connection).toBe('keep-alive');
+      const inFlight = service.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true, agent });
+      await waitUntil('the sync to read the room list', () => wechat.stats().list > 0, {
+        intervalMs: 10,
+      });
+      service.signal('SIGTERM');
+      await waitUntil(
+        'the port to refuse new connections',
+        async () => !(await service.acceptsConnections()),
+        { timeoutMs: 1_000, intervalMs: 20 },
+      );
+
+      const answer = await inFlight;
+      expect(answer.errors ?? []).toEqual([]);
+      expect(answer.headers.connection).toBe('close');
+      // The same client's next request finds no open connection and no listener.
+      await expect(service.get('/healthz', agent)).rejects.toThrow(
+        /ECONNREFUSED|ECONNRESET|hang up/,
+      );
+    } finally {
+      agent.destroy();
+    }
   });
 });

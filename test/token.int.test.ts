@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { createLogger } from '../src/logger.js';
-import { createRedis, type RedisClient } from '../src/redis/client.js';
+import { createRedis, whenRedisReady, type RedisClient } from '../src/redis/client.js';
 import { redisKeys } from '../src/redis/keys.js';
 import { createTokenService, type TokenService } from '../src/wechat/token.service.js';
 import { createWechatHttp } from '../src/wechat/wechat.http.js';
@@ -27,8 +27,9 @@ function tokenService(overrides: { secret?: string } = {}): TokenService {
   });
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   redis = createRedis(TEST_REDIS_URL);
+  await whenRedisReady(redis);
 });
 afterAll(() => {
   redis.disconnect();

@@ -113,6 +113,8 @@ async function run(command: WxliveCommand): Promise<void> {
     destination: { write: (line: string) => writeLog(line) },
   });
   core = createCoreServices(config, { logger });
+  // Commands are not queued while Redis connects: wait for it (bounded) before the first one.
+  await core.ready();
 
   switch (command.name) {
     case 'sync':

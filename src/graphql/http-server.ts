@@ -84,6 +84,7 @@ export function createHttpServer<Context extends object>(
     if (cacheKey !== undefined) {
       const hit = responseCache!.get(cacheKey);
       if (hit) {
+        closeIfStopping(response);
         response.statusCode = 200;
         response.setHeader('content-type', hit.contentType);
         response.setHeader('x-request-id', requestId);
@@ -102,6 +103,7 @@ export function createHttpServer<Context extends object>(
       httpGraphQLRequest: { method: request.method ?? 'GET', headers, search: url.search, body },
       context: () => buildContext(request, requestId),
     });
+    closeIfStopping(response);
     response.statusCode = result.status ?? 200;
     response.setHeader('x-request-id', requestId);
     for (const [key, value] of result.headers) response.setHeader(key, value);
@@ -129,7 +131,7 @@ export function createHttpServer<Context extends object>(
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname === '/graphql') return handleGraphQL(request, response, url);
     if (url.pathname === '/healthz' && request.method === 'GET')
-      return sendJson(response, 200, { status: 'ok' });
+      return send(response, 200, { status: 'ok' });
     if (url.pathname === '/metrics' && request.method === 'GET' && options.metrics) {
       const { contentType, body } = await options.metrics();
       response.statusCode = 200;
@@ -140,28 +142,42 @@ export function createHttpServer<Context extends object>(
     if (url.pathname === '/readyz' && request.method === 'GET') {
       try {
         await checkReadiness();
-        return sendJson(response, 200, { status: 'ready' });
+        return send(response, 200, { status: 'ready' });
       } catch (error) {
-        return sendJson(response, 503, { status: 'not ready', reason: (error as Error).message });
+        return send(response, 503, { status: 'not ready', reason: (error as Error).message });
       }
     }
-    return sendJson(response, 404, { error: 'Not found. GraphQL is served at /graphql' });
+    return send(response, 404, { error: 'Not found. GraphQL is served at /graphql' });
   }
 
-  return createServer((request, response) => {
+  /**
+   * Once the server stopped listening (shutdown), answers carry `Connection: close`, so keep-alive
+   * clients and proxies move to another instance instead of reusing this socket.
+   */
+  function closeIfStopping(response: ServerResponse): void {
+    if (!server.listening && !response.headersSent) response.setHeader('connection', 'close');
+  }
+
+  const send = (response: ServerResponse, status: number, payload: unknown) => {
+    closeIfStopping(response);
+    sendJson(response, status, payload);
+  };
+
+  const server = createServer((request, response) => {
     route(request, response).catch((error: unknown) => {
       if (error instanceof HttpError) {
-        sendJson(response, error.status, {
+        send(response, error.status, {
           errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }],
         });
         return;
       }
       logger.error({ err: error }, 'unhandled error serving a request');
       if (!response.headersSent)
-        sendJson(response, 500, { errors: [{ message: 'Internal server error' }] });
+        send(response, 500, { errors: [{ message: 'Internal server error' }] });
       else response.destroy();
     });
   });
+  return server;
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

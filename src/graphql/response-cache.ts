@@ -29,12 +29,16 @@ export function createResponseCache(options: {
   feed: ChangeFeed;
   maxEntries?: number;
   maxBytes?: number;
+  ttlMs?: number;
 }): ResponseCache {
   const { feed } = options;
   const entries = new LRUCache<string, CachedAnswer>({
     max: options.maxEntries ?? 2_000,
     maxSize: options.maxBytes ?? 64 * 1024 * 1024,
     sizeCalculation: (answer, key) => answer.body.length + key.length,
+    // A backstop only: changes are announced at once; this bounds staleness if one announcement is
+    // lost (an instance cut off from Redis while the others still serve from their caches).
+    ttl: options.ttlMs ?? 5_000,
   });
   let generation = 0;
   let hits = 0;

@@ -63,6 +63,17 @@ export function createChangeFeed(options: {
     notify();
   });
 
+  // An announcement that could not be sent (Redis unreachable from here, maybe not from the other
+  // instances) is sent again as soon as this instance reaches Redis.
+  let announcementPending = false;
+  redis.on('ready', () => {
+    if (!announcementPending || closed) return;
+    announcementPending = false;
+    redis.publish(channel, randomUUID()).catch(() => {
+      announcementPending = true;
+    });
+  });
+
   return {
     async publish() {
       notify();
@@ -72,7 +83,10 @@ export function createChangeFeed(options: {
         setTimeout(resolve, ECHO_WAIT_MS).unref();
       });
       try {
-        await redis.publish(channel, nonce);
+        await redis.publish(channel, nonce).catch((error: unknown) => {
+          announcementPending = true;
+          throw error;
+        });
         await echoed;
       } finally {
         awaitingEcho.delete(nonce);

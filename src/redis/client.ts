@@ -8,16 +8,17 @@ export interface CreateRedisOptions {
 }
 
 /**
- * ioredis reconnects on its own. Commands are not queued while Redis is down (offline queue off
- * once connected, one retry per request) so callers fail fast with UPSTREAM_UNAVAILABLE instead of
- * hanging, and recover by themselves when Redis is back.
+ * ioredis reconnects on its own. Commands are not queued while Redis is down (no offline queue,
+ * one retry per request), so callers fail at once with UPSTREAM_UNAVAILABLE instead of hanging for
+ * seconds, and recover by themselves when Redis is back. Use `whenRedisReady` before the first
+ * command of a short-lived process.
  */
 export function createRedis(redisUrl: string, options: CreateRedisOptions = {}): RedisClient {
   const redis = new Redis(redisUrl, {
     connectionName: options.connectionName ?? 'wxlive',
     lazyConnect: false,
     maxRetriesPerRequest: 1,
-    enableOfflineQueue: true,
+    enableOfflineQueue: false,
     connectTimeout: 3_000,
     commandTimeout: 3_000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
@@ -25,4 +26,24 @@ export function createRedis(redisUrl: string, options: CreateRedisOptions = {}):
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', () => undefined);
   return redis;
+}
+
+/**
+ * Resolves once the client is connected, or after `timeoutMs` whatever happened: a service starts
+ * (and serves reads from MySQL) even while Redis is down.
+ */
+export async function whenRedisReady(redis: RedisClient, timeoutMs = 3_000): Promise<boolean> {
+  if (redis.status === 'ready') return true;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+    function onReady() {
+      clearTimeout(timer);
+      resolve(true);
+    }
+    redis.once('ready', onReady);
+  });
 }

@@ -15,6 +15,8 @@ export const redisKeys = {
   syncLock: (appId: string) => `wxlive:{${appId}}:sync:lock`,
   /** Failed admin-token attempts of one client, for the lock-out window. */
   adminFailures: (appId: string, client: string) => `wxlive:{${appId}}:auth:failures:${client}`,
+  /** A scheduled job's slot (job name and time), claimed by the one instance that runs it. */
+  cronSlot: (appId: string, slot: string) => `wxlive:{${appId}}:cron:${slot}`,
   /** Pub/sub channel announcing that served data changed. */
   dataChanged: (appId: string) => `wxlive:{${appId}}:data:changed`,
 } as const;

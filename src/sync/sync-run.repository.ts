@@ -30,7 +30,8 @@ export async function failInterruptedRuns(db: Executor, appId: string, now: Date
       outcome: 'failed',
       finishedAt: now,
       errorCode: 'INTERRUPTED' satisfies ErrorCode,
-      errorMessage: 'The process running this sync stopped before it finished',
+      errorMessage:
+        'This sync did not record its end: its process stopped, or MySQL was unreachable when it finished',
     })
     .where(and(eq(syncRuns.appId, appId), eq(syncRuns.outcome, 'running')));
 }

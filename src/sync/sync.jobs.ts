@@ -2,6 +2,8 @@ import { schedule, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 
 import { AppError, classifyError } from '../errors.js';
+import type { RedisClient } from '../redis/client.js';
+import { redisKeys } from '../redis/keys.js';
 import type { QuotaService } from '../wechat/quota.service.js';
 import type { SyncService } from './sync.service.js';
 
@@ -46,9 +48,36 @@ export async function runScheduledSync(
   }
 }
 
-export function scheduleSyncJob(options: SyncJobOptions): ScheduledTask {
-  return schedule(options.cron, () => runScheduledSync(options), {
+/** How long a tick's claim is kept: longer than any instance's timer can be late. */
+const TICK_CLAIM_MS = 5 * 60 * 1000;
+
+/**
+ * The sync lock only covers a running sync: an instance whose timer fires late (a GC pause, a busy
+ * event loop, a clock a little behind) would run the same tick again once the first sync ended.
+ * So each scheduled slot is claimed once in Redis (node-cron's run coordinator, keyed by the slot's
+ * time, which is the same on every instance). If Redis cannot be asked, node-cron skips the tick.
+ */
+export function scheduleSyncJob(
+  options: SyncJobOptions & { redis: RedisClient; appId: string },
+): ScheduledTask {
+  const { redis, appId, logger } = options;
+  const task = schedule(options.cron, () => runScheduledSync(options), {
     name: 'sync-rooms',
     noOverlap: true,
+    distributed: true,
+    distributedLease: TICK_CLAIM_MS,
+    runCoordinator: {
+      shouldRun: async (slot, ttlMs) =>
+        (await redis.set(redisKeys.cronSlot(appId, slot), '1', 'PX', ttlMs, 'NX')) === 'OK',
+    },
   });
+  task.on('execution:skipped', (context) => {
+    logger.debug(
+      { reason: context.reason },
+      context.reason === 'not-elected'
+        ? 'scheduled sync skipped: another instance runs this tick'
+        : 'scheduled sync skipped: Redis could not be asked who runs this tick',
+    );
+  });
+  return task;
 }

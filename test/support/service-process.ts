@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { request, type Agent, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -31,6 +31,7 @@ export interface ServiceProcessOptions {
 
 export interface HttpAnswer {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
@@ -46,14 +47,14 @@ export interface ServiceProcess {
   logs(): Array<Record<string, unknown>>;
   exitStatus(): ExitStatus | null;
   exited: Promise<ExitStatus>;
-  /** GET `path` on a fresh connection. */
-  get(path: string): Promise<HttpAnswer>;
-  /** POSTs an operation to /graphql on a fresh connection, as admin when asked. */
+  /** GET `path` (on a fresh connection unless given an agent). */
+  get(path: string, agent?: Agent): Promise<HttpAnswer>;
+  /** POSTs an operation to /graphql (on a fresh connection unless given an agent), as admin when asked. */
   gql<Data = Record<string, unknown>>(
     query: string,
     variables?: Record<string, unknown>,
-    options?: { admin?: boolean },
-  ): Promise<GraphQLAnswer<Data>>;
+    options?: { admin?: boolean; agent?: Agent },
+  ): Promise<GraphQLAnswer<Data> & { headers: IncomingHttpHeaders }>;
   /** Whether a new TCP connection to its port is accepted right now. */
   acceptsConnections(): Promise<boolean>;
   signal(signal: NodeJS.Signals): void;
@@ -64,23 +65,28 @@ export interface ServiceProcess {
 }
 
 /**
- * One HTTP exchange on a connection of its own (no keep-alive pool): a request never lands on a
- * socket left over from a process that has since been killed or is shutting down.
+ * One HTTP exchange, by default on a connection of its own (no keep-alive pool): a request never
+ * lands on a socket left over from a process that has since been killed or is shutting down. Pass
+ * a keep-alive `agent` to behave like a load balancer that reuses its connections.
  */
 export function httpExchange(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: { method?: string; headers?: Record<string, string>; body?: string; agent?: Agent } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
+      { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', reject);
         response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString(),
+          }),
         );
       },
     );
@@ -140,11 +146,11 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
         }),
     exitStatus: watched.exitStatus,
     exited: watched.exited,
-    get: (path) => httpExchange(`${baseUrl}${path}`),
+    get: (path, agent) => httpExchange(`${baseUrl}${path}`, { agent }),
     async gql<Data>(
       query: string,
       variables?: Record<string, unknown>,
-      requestOptions: { admin?: boolean } = {},
+      requestOptions: { admin?: boolean; agent?: Agent } = {},
     ) {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (requestOptions.admin) headers.authorization = `Bearer ${TEST_ADMIN_TOKEN}`;
@@ -152,6 +158,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
         method: 'POST',
         headers,
         body: JSON.stringify({ query, variables }),
+        agent: requestOptions.agent,
       });
       let parsed: Omit<GraphQLAnswer<Data>, 'status'>;
       try {
@@ -159,7 +166,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
       } catch {
         throw new Error(`not a GraphQL answer (HTTP ${answer.status}): ${answer.body}`);
       }
-      return { status: answer.status, ...parsed };
+      return { status: answer.status, headers: answer.headers, ...parsed };
     },
     acceptsConnections: () =>
       new Promise((resolve) => {
