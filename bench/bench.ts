@@ -12,7 +12,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import autocannon from 'autocannon';
@@ -23,6 +23,7 @@ import { createDb } from '../src/db/client.js';
 import { findRoomsPage, findVisibleRoom } from '../src/rooms/room.repository.js';
 import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
+import { updateReadmeFigures } from './readme-figures.js';
 import { freePort, startService, type ServiceProcess } from './service-process.js';
 
 const { values: flags } = parseArgs({
@@ -433,15 +434,6 @@ function targets(): string[] {
   return lines;
 }
 
-async function updateReadme(markdown: string): Promise<void> {
-  const readme = await readFile('README.md', 'utf8');
-  const start = '<!-- bench:start -->';
-  const end = '<!-- bench:end -->';
-  if (!readme.includes(start) || !readme.includes(end)) return;
-  const updated = `${readme.slice(0, readme.indexOf(start) + start.length)}\n${markdown}\n${readme.slice(readme.indexOf(end))}`;
-  await writeFile('README.md', updated);
-}
-
 async function main(): Promise<void> {
   log('building the service (npm run build)');
   execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
@@ -488,7 +480,7 @@ async function main(): Promise<void> {
   await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
   log('wrote bench/results.json');
   if (!QUICK && !flags['no-readme']) {
-    await updateReadme(markdown);
+    await updateReadmeFigures('bench', markdown);
     log('updated the figures in README.md');
   }
 }

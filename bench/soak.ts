@@ -15,6 +15,7 @@ import mysql from 'mysql2/promise';
 
 import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type SimFault } from '../src/wechat-sim/sim.server.js';
+import { updateReadmeFigures } from './readme-figures.js';
 import { startService } from './service-process.js';
 
 const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
@@ -192,6 +193,7 @@ async function main(): Promise<void> {
     `${verdict(last.rssMiB <= first.rssMiB * 1.2)} memory flat after warm-up (${first.rssMiB} → ${last.rssMiB} MiB, max ${maxOf('rssMiB')})`,
   ];
   console.log(`\n${lines.join('\n')}\n`);
+  if (!flags.quick) await updateReadmeFigures('soak', lines.join('\n'));
   await writeFile(
     'bench/soak-results.json',
     `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }, syncOutcomes: Object.fromEntries(syncOutcomes), samples }, null, 2)}\n`,
