@@ -388,6 +388,23 @@ function table(): string {
       `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.bytesPerResponse} |`,
     );
   }
+  if (results.explain.length > 0) {
+    lines.push('');
+    lines.push('EXPLAIN of the queries the API runs (every one reads an index):');
+    const labels = [
+      'rooms page',
+      'rooms count',
+      'rooms page, status filter',
+      'rooms count, status filter',
+      'room by id',
+    ];
+    results.explain.forEach((entry, index) => {
+      const plan = (entry as { plan: Array<Record<string, unknown>> }).plan[0] ?? {};
+      lines.push(
+        `- ${labels[index] ?? `query ${index + 1}`}: type ${String(plan.type)}, key ${String(plan.key)}, rows ${String(plan.rows)}${plan.Extra ? `, ${String(plan.Extra)}` : ''}`,
+      );
+    });
+  }
   return lines.join('\n');
 }
 

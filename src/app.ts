@@ -66,6 +66,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   metrics.readGauges({
     quota: () => quota.snapshot(),
     tokenTtlSeconds: () => tokens.cachedTtlSeconds(),
+    tokenAgeSeconds: () => tokens.cachedAgeSeconds(),
     cache: () => responseCache.stats(),
   });
 
@@ -106,7 +107,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     windowSeconds: config.http.adminLockoutMinutes * 60,
   });
 
-  const httpServer = createHttpServer<GraphQLContext>({
+  const { server: httpServer, whenIdle: requestsSettled } = createHttpServer<GraphQLContext>({
     apollo,
     logger,
     responseCache,
@@ -172,7 +173,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
         ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
         : Promise.resolve();
       httpServer.closeIdleConnections();
-      const drained = Promise.all([stopped, sync.whenIdle()]).then(() => true);
+      const drained = Promise.all([stopped, requestsSettled(), sync.whenIdle()]).then(() => true);
       const inTime = await Promise.race([
         drained,
         new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),

@@ -113,7 +113,7 @@ describe('wxlive on a synced account', () => {
     const result = await run(['runs', '--limit', '5'], shop.settings);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = lines(result.stdout);
-    expect(header).toMatch(/^ID\s+TRIGGER\s+OUTCOME\s+STARTED \(UTC\)\s+TOOK\s+ADDED/);
+    expect(header).toMatch(/^\s*ID\s+TRIGGER\s+OUTCOME\s+STARTED \(UTC\)\s+TOOK\s+ADDED/);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(
       /^\s*\d+\s+cli\s+succeeded\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+ m?s\s+1001\s+0\s+0\s+0\s+0\s+21\/1\/1$/,

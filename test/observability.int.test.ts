@@ -39,6 +39,7 @@ describe('/metrics', () => {
     expect(text).toMatch(/wxlive_quota_used \d+/);
     expect(text).toMatch(/wxlive_quota_remaining \d+/);
     expect(text).toMatch(/wxlive_token_ttl_seconds \d+/);
+    expect(text).toMatch(/wxlive_token_age_seconds \d+/);
     expect(text).toMatch(/wxlive_response_cache_hits [1-9]/);
     expect(text).toMatch(/wxlive_graphql_operations_total\{operation="Rooms",outcome="ok"\} 1/);
     expect(text).toMatch(/wxlive_graphql_errors_total\{code="BAD_USER_INPUT"\} 1/);

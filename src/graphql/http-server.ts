@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 
 import type { Logger } from '../logger.js';
-import type { ResponseCache } from './response-cache.js';
+import type { CachedAnswer, ResponseCache } from './response-cache.js';
 
 /** Requests with a larger body are refused before parsing: no query needs more. */
 export const MAX_BODY_BYTES = 100 * 1024;
@@ -36,11 +36,19 @@ class HttpError extends Error {
  * A plain node:http server in front of Apollo (Apollo's own integration contract, without a web
  * framework): `/graphql`, plus `/healthz` and `/readyz` for load balancers.
  */
+export interface HttpServer {
+  server: Server;
+  /** Resolves when no request handler is running (one may outlive its client's connection). */
+  whenIdle(): Promise<void>;
+}
+
 export function createHttpServer<Context extends object>(
   options: HttpServerOptions<Context>,
-): Server {
+): HttpServer {
   const { apollo, buildContext, checkReadiness, logger, responseCache } = options;
   const corsOrigins = new Set(options.corsOrigins ?? []);
+  /** Answers being computed for cacheable requests, shared with identical requests meanwhile. */
+  const inFlightAnswers = new Map<string, Promise<CachedAnswer | undefined>>();
 
   /** CORS for configured browser origins only; the mini-program's wx.request needs none. */
   function allowOrigin(request: IncomingMessage, response: ServerResponse): void {
@@ -81,18 +89,64 @@ export function createHttpServer<Context extends object>(
       contentType.includes('application/json')
         ? `${headerValue(request, 'accept') ?? ''}\n${bodyText}`
         : undefined;
+    const sendCached = (answer: CachedAnswer) => {
+      closeIfStopping(response);
+      response.statusCode = 200;
+      response.setHeader('content-type', answer.contentType);
+      response.setHeader('x-request-id', requestId);
+      response.end(answer.body);
+    };
+    let settleShared: ((answer: CachedAnswer | undefined) => void) | undefined;
+    const generation = responseCache?.generation() ?? 0;
+    // Keyed by generation too: a request that arrives after a data change never waits for an
+    // answer that was started before it.
+    const flightKey = `${generation}\n${cacheKey}`;
     if (cacheKey !== undefined) {
       const hit = responseCache!.get(cacheKey);
-      if (hit) {
-        closeIfStopping(response);
-        response.statusCode = 200;
-        response.setHeader('content-type', hit.contentType);
-        response.setHeader('x-request-id', requestId);
-        response.end(hit.body);
-        return;
+      if (hit) return sendCached(hit);
+      // The same request already being computed (say, just after the cache was emptied): wait for
+      // that answer instead of computing it once per waiting client.
+      const shared = inFlightAnswers.get(flightKey);
+      if (shared) {
+        const answer = await shared;
+        if (answer) return sendCached(answer);
+      } else {
+        inFlightAnswers.set(
+          flightKey,
+          new Promise((resolve) => {
+            settleShared = resolve;
+          }),
+        );
       }
     }
-    const generation = responseCache?.generation() ?? 0;
+    try {
+      await computeAnswer(request, response, url, requestId, bodyText, contentType, {
+        cacheKey,
+        generation,
+        share: (answer) => settleShared?.(answer),
+      });
+    } finally {
+      if (settleShared) {
+        settleShared(undefined);
+        inFlightAnswers.delete(flightKey);
+      }
+    }
+  }
+
+  async function computeAnswer(
+    request: IncomingMessage,
+    response: ServerResponse,
+    url: URL,
+    requestId: string,
+    bodyText: string | undefined,
+    contentType: string,
+    caching: {
+      cacheKey: string | undefined;
+      generation: number;
+      share: (answer: CachedAnswer) => void;
+    },
+  ): Promise<void> {
+    const { cacheKey, generation, share } = caching;
 
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(request.headers)) {
@@ -115,11 +169,9 @@ export function createHttpServer<Context extends object>(
         isErrorFree(result.body.string)
       ) {
         const answerType = result.headers.get('content-type') ?? 'application/json; charset=utf-8';
-        responseCache!.set(
-          cacheKey,
-          { body: result.body.string, contentType: answerType },
-          generation,
-        );
+        const answer = { body: result.body.string, contentType: answerType };
+        responseCache!.set(cacheKey, answer, generation);
+        share(answer);
       }
       return;
     }
@@ -163,21 +215,39 @@ export function createHttpServer<Context extends object>(
     sendJson(response, status, payload);
   };
 
+  // Handlers still running, for shutdown: a client that hung up does not end its request's work.
+  let active = 0;
+  let idleWaiters: Array<() => void> = [];
+  const settled = () => {
+    active -= 1;
+    if (active === 0) {
+      for (const resolve of idleWaiters) resolve();
+      idleWaiters = [];
+    }
+  };
+
   const server = createServer((request, response) => {
-    route(request, response).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        send(response, error.status, {
-          errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }],
-        });
-        return;
-      }
-      logger.error({ err: error }, 'unhandled error serving a request');
-      if (!response.headersSent)
-        send(response, 500, { errors: [{ message: 'Internal server error' }] });
-      else response.destroy();
-    });
+    active += 1;
+    route(request, response)
+      .catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          send(response, error.status, {
+            errors: [{ message: error.message, extensions: { code: 'BAD_REQUEST' } }],
+          });
+          return;
+        }
+        logger.error({ err: error }, 'unhandled error serving a request');
+        if (!response.headersSent)
+          send(response, 500, { errors: [{ message: 'Internal server error' }] });
+        else response.destroy();
+      })
+      .finally(settled);
   });
-  return server;
+  return {
+    server,
+    whenIdle: () =>
+      active === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+  };
 }
 
 function headerValue(request: IncomingMessage, name: string): string | undefined {

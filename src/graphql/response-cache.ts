@@ -12,9 +12,11 @@ export interface CachedAnswer {
  * (Accept header and body). Any data change anywhere (heard through the change feed) empties it; while
  * the feed is down nothing is served from it, since a change could go unheard.
  *
- * It sits in front of Apollo rather than inside it: a hit costs a map lookup, not a parse, a
- * validation and a Redis round trip, which is what lets `rooms` page 1 approach a bare node:http
- * server (see the benchmark in the README).
+ * It sits in front of Apollo rather than inside it. Apollo's response cache plugin (with a Redis
+ * store) was the library choice considered: it still parses and validates every request and costs a
+ * Redis round trip per hit, and it invalidates by TTL only, while `rooms` must show a sync or a pin
+ * on every instance at once. Here a hit is one map lookup (lru-cache), and invalidation is the
+ * change feed.
  */
 export interface ResponseCache {
   get(key: string): CachedAnswer | undefined;

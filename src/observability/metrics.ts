@@ -18,6 +18,7 @@ export interface Metrics {
 export interface GaugeReaders {
   quota: () => Promise<{ used: number; remaining: number; limit: number }>;
   tokenTtlSeconds: () => Promise<number | null>;
+  tokenAgeSeconds: () => Promise<number | null>;
   cache: () => { hits: number; misses: number; entries: number };
 }
 
@@ -124,6 +125,15 @@ export function createMetrics(): Metrics {
         async collect() {
           const ttl = await readers.tokenTtlSeconds().catch(() => undefined);
           if (ttl !== undefined) this.set(ttl ?? -1);
+        },
+      });
+      new Gauge({
+        name: 'wxlive_token_age_seconds',
+        help: 'Seconds since the cached access token was fetched (-1: none cached)',
+        registers: [registry],
+        async collect() {
+          const age = await readers.tokenAgeSeconds().catch(() => undefined);
+          if (age !== undefined) this.set(age ?? -1);
         },
       });
       new Gauge({

@@ -5,6 +5,7 @@
  */
 export const redisKeys = {
   accessToken: (appId: string) => `wxlive:{${appId}}:token`,
+  accessTokenFetchedAt: (appId: string) => `wxlive:{${appId}}:token:fetched-at`,
   tokenRefreshLock: (appId: string) => `wxlive:{${appId}}:token:lock`,
   forceRefreshBudget: (appId: string, chinaDay: string) =>
     `wxlive:{${appId}}:token:force:${chinaDay}`,

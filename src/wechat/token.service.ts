@@ -48,6 +48,8 @@ export interface TokenService {
   refreshIfExpiring(): Promise<'refreshed' | 'fresh' | 'locked'>;
   /** Seconds the cached token has left, or null when none is cached. */
   cachedTtlSeconds(): Promise<number | null>;
+  /** Seconds since the cached token was fetched (by any instance), or null when none is cached. */
+  cachedAgeSeconds(): Promise<number | null>;
 }
 
 // Delete only if the cached token is still the one that failed: another instance may have replaced it.
@@ -56,6 +58,16 @@ const DELETE_IF_EQUAL = `if redis.call('get', KEYS[1]) == ARGV[1] then return re
 export function createTokenService(options: TokenServiceOptions): TokenService {
   const { appid, secret, http, redis, logger } = options;
   const tokenKey = redisKeys.accessToken(appid);
+  const fetchedAtKey = redisKeys.accessTokenFetchedAt(appid);
+
+  /** The token and when it was fetched, expiring together. */
+  async function storeToken(token: string, ttlSeconds: number): Promise<void> {
+    await redis
+      .multi()
+      .set(tokenKey, token, 'EX', ttlSeconds)
+      .set(fetchedAtKey, String(Date.now()), 'EX', ttlSeconds)
+      .exec();
+  }
 
   async function fetchFromWechat(forceRefresh: boolean): Promise<{ token: string; ttl: number }> {
     const body = await http.post(STABLE_TOKEN, {
@@ -97,7 +109,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
           }
           if (meter) meter.tokenCalls += 1;
           const { token, ttl } = await fetchFromWechat(forceRefresh);
-          await redis.set(tokenKey, token, 'EX', ttl);
+          await storeToken(token, ttl);
           logger.info({ ttlSeconds: ttl, forceRefresh }, 'wechat access token refreshed');
           return token;
         } finally {
@@ -170,12 +182,17 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
         // With the stable token API WeChat returns the same token until it rotates it (5 minutes
         // before expiry), so this renews the cache's TTL or picks up the rotated token.
         const { token, ttl: freshTtl } = await fetchFromWechat(false);
-        await redis.set(tokenKey, token, 'EX', freshTtl);
+        await storeToken(token, freshTtl);
         logger.info({ ttlSeconds: freshTtl }, 'scheduled access token refresh');
         return 'refreshed';
       } finally {
         await lock.release();
       }
+    },
+
+    async cachedAgeSeconds() {
+      const [token, fetchedAt] = await redis.mget(tokenKey, fetchedAtKey);
+      return token && fetchedAt ? Math.round((Date.now() - Number(fetchedAt)) / 1000) : null;
     },
 
     async cachedTtlSeconds() {
