@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { createApp } from '../app.js';
 import { ConfigError, loadDemoConfig, loadDotEnvFile } from '../config.js';
 import { createLogger } from '../logger.js';
+import { redisKeys } from '../redis/keys.js';
 import { generateRooms } from '../wechat-sim/sim.rooms.js';
 import { startWechatSimulator } from '../wechat-sim/sim.server.js';
 
@@ -38,11 +39,17 @@ try {
   throw error;
 }
 
-const logger = createLogger({ level: flags.once ? 'warn' : config.logLevel, pretty: false });
+// Readable log lines between the demo's own output when a person is watching.
+const logger = createLogger({
+  level: flags.once ? 'warn' : config.logLevel,
+  pretty: process.stdout.isTTY,
+});
 const app = await createApp(config, { logger });
 const url = await app.listen();
-// Each demo starts a new simulated WeChat account, whose quota starts at zero: so does our count.
+// Each demo starts a new simulated WeChat account: its quota starts at zero, so does our count, and
+// a token cached by an earlier demo means nothing to it.
 await app.services.quota.clearToday();
+await app.redis.del(redisKeys.accessToken(sim.appid));
 
 console.log(`\nwxlive demo\n  WeChat simulator: ${sim.url} (appid ${sim.appid})`);
 console.log(`  database:         ${new URL(config.databaseUrl).pathname.slice(1)} (migrated)`);
