@@ -19,6 +19,14 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['mysql:']).default('mysql://root@127.0.0.1:3306/wxlive'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
+  /** Redis Sentinel: `host:port` of each sentinel, comma-separated; REDIS_URL then gives db/password. */
+  REDIS_SENTINELS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port…]')
+      .optional(),
+  ),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
   WECHAT_APPID: z
     .string()
     .regex(/^wx[0-9a-zA-Z]{6,32}$/, 'must look like a mini-program appid (wx…)'),
@@ -71,6 +79,11 @@ export interface Config {
   readonly logLevel: Env['LOG_LEVEL'];
   readonly databaseUrl: string;
   readonly redisUrl: string;
+  /** Set when Redis is reached through Sentinel. */
+  readonly redisSentinel: {
+    readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+    readonly name: string;
+  } | null;
   readonly wechat: {
     readonly appid: string;
     readonly secret: string;
@@ -126,6 +139,15 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     logLevel: env.LOG_LEVEL,
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
+    redisSentinel: env.REDIS_SENTINELS
+      ? {
+          sentinels: env.REDIS_SENTINELS.split(',').map((entry) => {
+            const [host, port] = entry.split(':');
+            return { host: host!, port: Number(port) };
+          }),
+          name: env.REDIS_SENTINEL_NAME,
+        }
+      : null,
     wechat: {
       appid: env.WECHAT_APPID,
       secret: env.WECHAT_SECRET,

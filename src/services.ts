@@ -39,7 +39,10 @@ export interface CoreServicesOptions {
 export function createCoreServices(config: Config, options: CoreServicesOptions): CoreServices {
   const { logger } = options;
   const db = createDb(config.databaseUrl);
-  const redis = createRedis(config.redisUrl, { connectionName: 'wxlive' });
+  const redis = createRedis(config.redisUrl, {
+    connectionName: 'wxlive',
+    sentinel: config.redisSentinel,
+  });
   const appId = config.wechat.appid;
 
   const http = createWechatHttp({

@@ -5,6 +5,11 @@ export type RedisClient = Redis;
 export interface CreateRedisOptions {
   /** Name shown by CLIENT LIST: which part of which instance holds the connection. */
   connectionName?: string;
+  /** Reach the master through Redis Sentinel; the URL then only gives the password and db. */
+  sentinel?: {
+    sentinels: ReadonlyArray<{ host: string; port: number }>;
+    name: string;
+  } | null;
 }
 
 /**
@@ -14,15 +19,26 @@ export interface CreateRedisOptions {
  * command of a short-lived process.
  */
 export function createRedis(redisUrl: string, options: CreateRedisOptions = {}): RedisClient {
-  const redis = new Redis(redisUrl, {
+  const url = new URL(redisUrl);
+  const sentinel = options.sentinel
+    ? {
+        sentinels: options.sentinel.sentinels.map((entry) => ({ ...entry })),
+        name: options.sentinel.name,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        db: Number(url.pathname.slice(1) || 0),
+      }
+    : undefined;
+  const common = {
     connectionName: options.connectionName ?? 'wxlive',
     lazyConnect: false,
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     connectTimeout: 3_000,
     commandTimeout: 3_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
+  const redis = sentinel ? new Redis({ ...common, ...sentinel }) : new Redis(redisUrl, common);
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', () => undefined);
   return redis;
