@@ -106,12 +106,30 @@ async function main(): Promise<void> {
   const started = Date.now();
   let stop = false;
   const syncOutcomes = new Map<string, number>();
+  /** Each injected fault and what the sync it hit answered. */
+  const faultOutcomes = new Map<string, Map<string, number>>();
+  const describe = (fault: SimFault) =>
+    fault.kind === 'errcode'
+      ? `errcode ${fault.errcode}`
+      : fault.kind === 'http'
+        ? `HTTP ${fault.status}`
+        : fault.kind === 'hang'
+          ? `hang ${fault.ms} ms`
+          : fault.kind === 'drop-field'
+            ? `missing ${fault.field}`
+            : fault.kind;
   const syncLoop = (async () => {
     let index = 0;
+    let faults = 0;
     let lastFault = 0;
     while (!stop) {
+      let injected: string | undefined;
       if (Date.now() - lastFault >= FAULT_EVERY_MS) {
-        sim.injectFault(FAULTS[index % FAULTS.length]!);
+        // Each kind in turn, whatever the number of syncs between two faults.
+        const fault = FAULTS[faults % FAULTS.length]!;
+        faults += 1;
+        sim.injectFault(fault);
+        injected = describe(fault);
         lastFault = Date.now();
       }
       const target = sim.rooms()[index % 100];
@@ -119,6 +137,11 @@ async function main(): Promise<void> {
       const answer = await gql('mutation { syncRooms { added updated } }', true);
       const outcome = answer.errors?.[0]?.extensions?.code ?? 'OK';
       syncOutcomes.set(outcome, (syncOutcomes.get(outcome) ?? 0) + 1);
+      if (injected) {
+        const byOutcome = faultOutcomes.get(injected) ?? new Map<string, number>();
+        byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+        faultOutcomes.set(injected, byOutcome);
+      }
       index += 1;
     }
   })();
@@ -179,6 +202,12 @@ async function main(): Promise<void> {
     `Soak: ${SECONDS} s, 50 connections, ${ROOMS} rooms, a WeChat fault every ${FAULT_EVERY_MS / 1000} s (npm run bench:soak${flags.quick ? ' -- --quick' : ''})`,
     `reads: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors + result.timeouts} errors, ${result.non2xx} non-2xx`,
     `syncs: ${[...syncOutcomes].map(([code, count]) => `${code} ${count}`).join(', ')}`,
+    `faults (the sync each one hit answered): ${[...faultOutcomes]
+      .map(
+        ([fault, outcomes]) =>
+          `${fault} → ${[...outcomes].map(([code, count]) => `${code} ×${count}`).join(' ')}`,
+      )
+      .join('; ')}`,
     '',
     '| s | MySQL connections | Redis clients | RSS MiB |',
     '|---:|---:|---:|---:|',
@@ -196,7 +225,7 @@ async function main(): Promise<void> {
   if (!flags.quick) await updateReadmeFigures('soak', lines.join('\n'));
   await writeFile(
     'bench/soak-results.json',
-    `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }, syncOutcomes: Object.fromEntries(syncOutcomes), samples }, null, 2)}\n`,
+    `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }, syncOutcomes: Object.fromEntries(syncOutcomes), faultOutcomes: Object.fromEntries([...faultOutcomes].map(([fault, outcomes]) => [fault, Object.fromEntries(outcomes)])), samples }, null, 2)}\n`,
   );
 }
 
