@@ -24,7 +24,8 @@ import { findRoomsPage, findVisibleRoom } from '../src/rooms/room.repository.js'
 import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
 import { updateReadmeFigures } from './readme-figures.js';
-import { freePort, startService, type ServiceProcess } from './service-process.js';
+import { freePort } from '../test/support/processes.js';
+import { startService, type ServiceProcess } from './service-process.js';
 
 const { values: flags } = parseArgs({
   options: {

@@ -11,23 +11,12 @@ import {
   type WxliveClient,
   type WxliveDocument,
 } from '../client/wxlive-client.js';
-import { endedRoom, roomsFixture } from './support/fixtures.js';
+import { endedRoom, roomsFixture, replaysInBothFormats } from './support/fixtures.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
 import { TEST_ADMIN_TOKEN } from './support/test-env.js';
 import { createWxRequest } from './support/wx-request.js';
 
-const replays = [
-  {
-    create_time: '2026-11-11T03:49:55Z',
-    expire_time: '2027-11-11T03:49:55Z',
-    media_url: 'https://vod.example/a.mp4',
-  },
-  {
-    create_time: '2026-11-11T12:10:00',
-    expire_time: '2106-02-07T14:28:15',
-    media_url: 'https://vod.example/b.m3u8',
-  },
-];
+const replays = replaysInBothFormats;
 
 let t: TestApp;
 let wx: ReturnType<typeof createWxRequest>;

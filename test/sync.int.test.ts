@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { endedRoom, roomsFixture } from './support/fixtures.js';
+import { endedRoom, roomsFixture, replaysInBothFormats } from './support/fixtures.js';
 import {
   ROOM,
   ROOMS,
@@ -312,18 +312,7 @@ describe('syncRooms', () => {
 });
 
 describe('replays', () => {
-  const replays = [
-    {
-      create_time: '2026-11-11T03:49:55Z',
-      expire_time: '2027-11-11T03:49:55Z',
-      media_url: 'https://vod.example/a.mp4',
-    },
-    {
-      create_time: '2026-11-11T12:10:00',
-      expire_time: '2106-02-07T14:28:15',
-      media_url: 'https://vod.example/b.m3u8',
-    },
-  ];
+  const replays = replaysInBothFormats;
 
   it('fetches replays of ended rooms with replay on, parsing both time formats', async () => {
     const t = await start({

@@ -1,5 +1,5 @@
 import { makeRoom } from '../../src/wechat-sim/sim.rooms.js';
-import type { SimRoom } from '../../src/wechat-sim/sim.rooms.js';
+import type { SimReplay, SimRoom } from '../../src/wechat-sim/sim.rooms.js';
 
 /** `count` rooms, newest first by start time, ids from `firstId` up; every field valid. */
 export function roomsFixture(
@@ -31,3 +31,20 @@ export function endedRoom(roomid: number, overrides: Partial<SimRoom> = {}): Sim
     ...overrides,
   });
 }
+
+/**
+ * Two replay segments as WeChat answers them, one in each observed time format: ISO UTC with `Z`,
+ * and zoneless China time with the 2106 "unknown" expiry.
+ */
+export const replaysInBothFormats: SimReplay[] = [
+  {
+    create_time: '2026-11-11T03:49:55Z',
+    expire_time: '2027-11-11T03:49:55Z',
+    media_url: 'https://vod.example/a.mp4',
+  },
+  {
+    create_time: '2026-11-11T12:10:00',
+    expire_time: '2106-02-07T14:28:15',
+    media_url: 'https://vod.example/b.m3u8',
+  },
+];
