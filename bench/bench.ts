@@ -498,8 +498,10 @@ async function main(): Promise<void> {
     .map((line) => `- ${line}`)
     .join('\n')}`;
   console.log(`\n${markdown}\n`);
-  await writeFile('bench/results.json', `${JSON.stringify(results, null, 2)}\n`);
-  log('wrote bench/results.json');
+  // A quick pass never replaces the committed figures of a full run.
+  const resultsFile = QUICK ? 'bench/results.quick.json' : 'bench/results.json';
+  await writeFile(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${resultsFile}`);
   if (!QUICK && !flags['no-readme']) {
     await updateReadmeFigures('bench', markdown);
     log('updated the figures in README.md');

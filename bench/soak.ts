@@ -224,7 +224,7 @@ async function main(): Promise<void> {
   console.log(`\n${lines.join('\n')}\n`);
   if (!flags.quick) await updateReadmeFigures('soak', lines.join('\n'));
   await writeFile(
-    'bench/soak-results.json',
+    flags.quick ? 'bench/soak-results.quick.json' : 'bench/soak-results.json',
     `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }, syncOutcomes: Object.fromEntries(syncOutcomes), faultOutcomes: Object.fromEntries([...faultOutcomes].map(([fault, outcomes]) => [fault, Object.fromEntries(outcomes)])), samples }, null, 2)}\n`,
   );
 }
