@@ -116,6 +116,23 @@ describe('readFullRoomList', () => {
     expect(maxInFlight).toBe(3);
   });
 
+  it('fails only once the pages still in flight have finished, and starts no queued page', async () => {
+    const source = wechatLike(() => range(260));
+    const finished: number[] = [];
+    const fetch: FetchRoomPage = async (start, limit) => {
+      if (start === 50) throw new Error('page 2 failed');
+      // The other parallel pages answer later than the failing one.
+      if (start > 0) await new Promise((resolve) => setTimeout(resolve, 30));
+      const page = await source.fetch(start, limit);
+      finished.push(start);
+      return page;
+    };
+    await expect(readFullRoomList(fetch, { concurrency: 2 })).rejects.toThrow('page 2 failed');
+    // Page 3 was already running beside page 2 and was waited for; pages 4 to 6 were never sent.
+    expect(finished).toEqual([0, 100]);
+    expect(source.calls.map(([start]) => start)).toEqual([0, 100]);
+  });
+
   it('does not trust a short first page as the page size (it would cost thousands of calls)', async () => {
     const fetch: FetchRoomPage = async () => ({ rooms: [room(5)], total: 10_000 });
     const calls: number[] = [];

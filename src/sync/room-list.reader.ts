@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 
 import type { RoomListPage } from '../wechat/wechat.client.js';
 import type { WechatRoom } from '../wechat/wechat.schemas.js';
+import { settleAll } from './settle-all.js';
 
 /** Rows asked for per page. WeChat may answer fewer (observed: 50), so paging follows what it sends. */
 export const LIST_PAGE_LIMIT = 100;
@@ -89,7 +90,7 @@ export async function readFullRoomList(
     let moved = false;
     // Once a page has failed the sync, queued pages must not go on calling WeChat.
     let failed = false;
-    await Promise.all(
+    await settleAll(
       offsets.map((start) =>
         limit(async () => {
           if (failed) return;

@@ -32,6 +32,7 @@ import {
 } from '../wechat/wechat.errors.js';
 import type { WechatRoom } from '../wechat/wechat.schemas.js';
 import { readFullRoomList } from './room-list.reader.js';
+import { settleAll } from './settle-all.js';
 import {
   failInterruptedRuns,
   finishSyncRun,
@@ -160,7 +161,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     let quotaRanOut = false;
     // After a failure that fails the whole sync, queued rooms must not go on calling WeChat.
     let aborted = false;
-    await Promise.all(
+    await settleAll(
       ordered.map((room) =>
         limit(async () => {
           if (quotaRanOut || aborted) return;
