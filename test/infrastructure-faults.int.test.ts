@@ -100,6 +100,17 @@ describe('Redis outages', () => {
     expect(sync.data).toBeNull();
     expect(sync.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     expect(sync.errors?.[0]?.message).toMatch(/Redis is unavailable/);
+    // Every admin operation is refused the same way, and the pin writes nothing.
+    for (const [query, variables] of [
+      [PIN_ROOM, { roomId: 1002, pinned: true }],
+      [SYNC_RUNS, { limit: 1 }],
+      ['{ quota { used } }', {}],
+    ] as const) {
+      const refused = await service.gql(query, variables, { admin: true });
+      expect(refused.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    }
+    const room = await service.gql<{ room: RoomJson }>(ROOM, { roomId: 1002 });
+    expect(room.data!.room.pinned).toBe(false);
     await expectNotReadyButAlive(service, /Redis/);
   });
 
@@ -139,13 +150,22 @@ describe('Redis outages', () => {
     expect(sync.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
     const room = await service!.gql<{ room: RoomJson }>(ROOM, { roomId: 1001 });
     expect(room.data!.room.name).toBe('房间 1001');
-    const runs = await service!.gql<RunsAnswer>(SYNC_RUNS, { limit: 1 }, { admin: true });
-    expect(runs.data!.syncRuns[0]).toMatchObject({
+    // Admin queries need Redis too: read the run record once it is back, before the next sync.
+    await redis.start();
+    let runs: RunsAnswer | null | undefined;
+    await waitUntil(
+      'syncRuns to answer again',
+      async () => {
+        runs = (await service!.gql<RunsAnswer>(SYNC_RUNS, { limit: 1 }, { admin: true })).data;
+        return Boolean(runs);
+      },
+      { timeoutMs: RECOVERY_MS, intervalMs: 250 },
+    );
+    expect(runs!.syncRuns[0]).toMatchObject({
       outcome: 'FAILED',
       errorCode: 'UPSTREAM_UNAVAILABLE',
     });
 
-    await redis.start();
     await syncSucceedsAgain(service!);
     const synced = await service!.gql<{ room: RoomJson }>(ROOM, { roomId: 1001 });
     expect(synced.data!.room.name).toBe('同步中改名');
@@ -264,9 +284,10 @@ describe('Redis unreachable from one instance only', () => {
     await sim?.close();
   });
 
-  // The pinning instance cannot announce the change; the others must still show the pin soon:
-  // their cache entries expire after a few seconds, and the announcement is sent once Redis is back.
-  it('shows a pin made on an instance cut off from Redis on the other instances', async () => {
+  // Without Redis an instance could not tell the others to drop their cached pages, so it refuses
+  // the pin rather than make a change they would not show; once Redis is back the pin works and
+  // every instance shows it at once.
+  it('refuses a pin on an instance cut off from Redis, writing nothing, and pins once it is back', async () => {
     const [cutOff, other] = services as [ServiceProcess, ServiceProcess];
     expect((await other.gql(SYNC_ROOMS, {}, { admin: true })).errors ?? []).toEqual([]);
     const firstIds = async () =>
@@ -276,15 +297,27 @@ describe('Redis unreachable from one instance only', () => {
     expect(await firstIds()).toEqual([1004, 1003, 1002]);
 
     await proxy.cut();
-    const pin = await cutOff.gql(PIN_ROOM, { roomId: 1000, pinned: true }, { admin: true });
-    expect(pin.errors ?? []).toEqual([]);
-    // It is in MySQL: a page the other instance never cached shows it.
+    const refused = await cutOff.gql(PIN_ROOM, { roomId: 1000, pinned: true }, { admin: true });
+    expect(refused.data).toBeNull();
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(refused.errors?.[0]?.message).toMatch(/Redis is unavailable/);
+    // Nothing reached MySQL: a page the other instance never cached still leads with room 1004.
     const uncached = await other.gql<Page>(ROOMS, { pageSize: 4 });
-    expect(uncached.data!.rooms.items[0]!.roomId).toBe(1000);
+    expect(uncached.data!.rooms.items.map((room) => room.roomId)).toEqual([1004, 1003, 1002, 1001]);
+    // Public reads on the cut-off instance still come from MySQL.
+    const ownPage = await cutOff.gql<Page>(ROOMS, { pageSize: 3 });
+    expect(ownPage.errors ?? []).toEqual([]);
+    expect(ownPage.data!.rooms.items.map((room) => room.roomId)).toEqual([1004, 1003, 1002]);
+
+    await proxy.restore();
     await waitUntil(
-      'the pin to show on the other instance',
-      async () => (await firstIds())[0] === 1000,
-      { timeoutMs: 10_000, intervalMs: 250 },
+      'the cut-off instance to pin again',
+      async () =>
+        ((await cutOff.gql(PIN_ROOM, { roomId: 1000, pinned: true }, { admin: true })).errors ?? [])
+          .length === 0,
+      { timeoutMs: RECOVERY_MS, intervalMs: 250 },
     );
+    // At once, not after the cache's expiry: the pin announced the change before answering.
+    expect(await firstIds()).toEqual([1000, 1004, 1003]);
   });
 });

@@ -4,7 +4,12 @@ import type { IncomingMessage } from 'node:http';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 
-export type AdminCheck = 'admin' | 'anonymous' | 'locked-out';
+/**
+ * `unavailable`: the request carried a token but Redis, which holds the lock-out counts shared by
+ * every instance, did not answer. Admin operations are refused then (they need Redis anyway to lock
+ * a sync or tell the other instances of a change), and no token is compared, so none can be guessed.
+ */
+export type AdminCheck = 'admin' | 'anonymous' | 'locked-out' | 'unavailable';
 
 export interface AdminAuthOptions {
   appId: string;
@@ -29,14 +34,12 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * Checks `Authorization: Bearer <ADMIN_TOKEN>`. The token is compared as SHA-256 digests in constant
  * time (no hint about its characters or length). Failures are counted per client in Redis, shared
  * by every instance; a client with too many is refused, right token or not, until the window ends.
- * Without Redis the count lives in this process, so guessing stays slow even then.
  */
 export function createAdminAuth(options: AdminAuthOptions): AdminAuth {
   const { appId, redis } = options;
   const maxFailures = options.maxFailures ?? 10;
   const windowSeconds = options.windowSeconds ?? 15 * 60;
   const expected = digest(options.adminToken);
-  const localFailures = new Map<string, { count: number; until: number }>();
 
   const clientOf = (request: IncomingMessage): string => {
     const forwarded = request.headers['x-forwarded-for'];
@@ -46,27 +49,24 @@ export function createAdminAuth(options: AdminAuthOptions): AdminAuth {
     return request.socket.remoteAddress ?? 'unknown';
   };
 
-  async function failures(client: string): Promise<number> {
+  /** The client's failures in the current window; null when Redis does not answer. */
+  async function failures(client: string): Promise<number | null> {
     try {
       return Number((await redis.get(redisKeys.adminFailures(appId, client))) ?? 0);
     } catch {
-      const local = localFailures.get(client);
-      return local && local.until > Date.now() ? local.count : 0;
+      return null;
     }
   }
 
   async function recordFailure(client: string): Promise<void> {
     const key = redisKeys.adminFailures(appId, client);
-    try {
-      await redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
-    } catch {
-      const local = localFailures.get(client);
-      const fresh = !local || local.until <= Date.now();
-      localFailures.set(client, {
-        count: fresh ? 1 : local.count + 1,
-        until: fresh ? Date.now() + windowSeconds * 1000 : local.until,
-      });
-    }
+    // Redis answered a moment ago; if it fails now the attempt goes uncounted but was refused anyway.
+    await redis
+      .multi()
+      .incr(key)
+      .expire(key, windowSeconds, 'NX')
+      .exec()
+      .catch(() => undefined);
   }
 
   return {
@@ -75,7 +75,9 @@ export function createAdminAuth(options: AdminAuthOptions): AdminAuth {
       const header = request.headers.authorization;
       if (typeof header !== 'string') return 'anonymous';
       const client = clientOf(request);
-      if ((await failures(client)) >= maxFailures) return 'locked-out';
+      const failed = await failures(client);
+      if (failed === null) return 'unavailable';
+      if (failed >= maxFailures) return 'locked-out';
       const match = /^Bearer\s+(.+)$/i.exec(header.trim());
       if (match && timingSafeEqual(digest(match[1]!), expected)) return 'admin';
       await recordFailure(client);

@@ -17,6 +17,12 @@ const adminOnly: AuthChecker<GraphQLContext> = ({ context }) => {
       'Too many failed admin attempts from this client; try again later',
     );
   }
+  if (context.auth === 'unavailable') {
+    throw new AppError(
+      'UPSTREAM_UNAVAILABLE',
+      'Redis is unavailable; admin operations are refused until it answers again',
+    );
+  }
   if (context.auth !== 'admin') {
     throw new AppError(
       'UNAUTHENTICATED',
