@@ -41,9 +41,10 @@ export interface TokenService {
   /**
    * Called after WeChat rejected `rejected`: drops it from the cache (only if it is still the
    * cached one) and returns a fresh token. Falls back to force_refresh, within WeChat's budget,
-   * only when WeChat hands the rejected token back.
+   * only when WeChat hands the rejected token back; null when the budget leaves no way to get a
+   * token other than the rejected one.
    */
-  replaceRejected(rejected: string, meter?: TokenMeter): Promise<string>;
+  replaceRejected(rejected: string, meter?: TokenMeter): Promise<string | null>;
   /** For the scheduled job: renews the cached token when it is missing or close to expiry. */
   refreshIfExpiring(): Promise<'refreshed' | 'fresh' | 'locked'>;
   /** Seconds the cached token has left, or null when none is cached. */
@@ -163,7 +164,7 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       // WeChat handed back the token it just rejected: only a force refresh replaces it.
       if (!(await reserveForceRefresh())) {
         logger.warn('access token rejected again, but the force_refresh budget is spent');
-        return fresh;
+        return null;
       }
       logger.warn('access token rejected although fresh: forcing a refresh');
       return refresh(meter, true, async () => true);

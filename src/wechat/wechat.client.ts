@@ -84,7 +84,7 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
   const retry = options.retry ?? defaultRetryPolicy;
 
   /** Fetching a token fails like any WeChat call (5xx, timeouts): retry it the same way. */
-  async function withTokenRetries(fetchToken: () => Promise<string>): Promise<string> {
+  async function withTokenRetries<T>(fetchToken: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await fetchToken();
@@ -134,7 +134,10 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
           attempts -= 1;
           logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
           const rejected = token;
-          token = await withTokenRetries(() => tokens.replaceRejected(rejected, meter));
+          const replacement = await withTokenRetries(() => tokens.replaceRejected(rejected, meter));
+          // Resending the token WeChat just rejected would only spend quota on the same answer.
+          if (replacement === null) throw error;
+          token = replacement;
           continue;
         }
         if (
