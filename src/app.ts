@@ -14,7 +14,7 @@ import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
 import { classifyError } from './errors.js';
 import { createAdminAuth } from './graphql/admin-auth.js';
 import { createFormatError } from './graphql/format-error.js';
-import { observabilityPlugin } from './graphql/observability.plugin.js';
+import { observabilityPlugin, observeCachedAnswer } from './graphql/observability.plugin.js';
 import { createHttpServer } from './graphql/http-server.js';
 import { createResponseCache, type ResponseCache } from './graphql/response-cache.js';
 import { createCoreServices } from './services.js';
@@ -111,6 +111,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     apollo,
     logger,
     responseCache,
+    onCacheHit: observeCachedAnswer(logger, metrics),
     corsOrigins: config.http.corsOrigins,
     metrics: async () => ({
       contentType: metrics.registry.contentType,

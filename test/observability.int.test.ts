@@ -41,7 +41,16 @@ describe('/metrics', () => {
     expect(text).toMatch(/wxlive_token_ttl_seconds \d+/);
     expect(text).toMatch(/wxlive_token_age_seconds \d+/);
     expect(text).toMatch(/wxlive_response_cache_hits [1-9]/);
-    expect(text).toMatch(/wxlive_graphql_operations_total\{operation="Rooms",outcome="ok"\} 1/);
+    // The first Rooms request was computed by Apollo, the second answered from the cache.
+    expect(text).toMatch(
+      /wxlive_graphql_operations_total\{operation="Rooms",outcome="ok",source="apollo"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /wxlive_graphql_operations_total\{operation="Rooms",outcome="ok",source="cache"\} 1\n/,
+    );
+    expect(text).toMatch(
+      /wxlive_graphql_operation_duration_seconds_count\{operation="Rooms",source="cache"\} 1\n/,
+    );
     expect(text).toMatch(/wxlive_graphql_errors_total\{code="BAD_USER_INPUT"\} 1/);
     expect(text).toMatch(/wxlive_process_resident_memory_bytes/);
   });
@@ -55,10 +64,19 @@ describe('logs', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     const operations = lines.filter((line) => line.msg === 'graphql operation');
-    expect(operations.length).toBeGreaterThan(0);
+    // The (anonymous) sync, Rooms (computed), Rooms (from the cache), Rooms with a bad page size.
+    expect(operations.map((line) => [line.operation, line.cached ?? false])).toEqual([
+      ['anonymous', false],
+      ['Rooms', false],
+      ['Rooms', true],
+      ['Rooms', false],
+    ]);
     expect(operations.every((line) => typeof line.requestId === 'string')).toBe(true);
+    expect(new Set(operations.map((line) => line.requestId)).size).toBe(operations.length);
     const pages = lines.filter((line) => line.msg === 'sync list page');
     expect(pages).toHaveLength(2);
+    // Per page at debug level (20), the run's summary at info (30).
+    expect(pages.every((line) => line.level === 20)).toBe(true);
     expect(pages.every((line) => typeof line.syncRunId === 'number')).toBe(true);
     const summary = lines.filter((line) => line.msg === 'sync finished');
     expect(summary).toHaveLength(1);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { getOperationAST, parse } from 'graphql';
 
 import type { Logger } from '../logger.js';
 import type { CachedAnswer, ResponseCache } from './response-cache.js';
@@ -21,6 +22,8 @@ export interface HttpServerOptions<Context extends object> {
   corsOrigins?: readonly string[];
   /** Prometheus exposition for GET /metrics. */
   metrics?: () => Promise<{ contentType: string; body: string }>;
+  /** Told of every request answered from the cache (they never reach Apollo or its plugins). */
+  onCacheHit?: (hit: { requestId: string; operationName: string; seconds: number }) => void;
 }
 
 class HttpError extends Error {
@@ -64,6 +67,7 @@ export function createHttpServer<Context extends object>(
     response: ServerResponse,
     url: URL,
   ): Promise<void> {
+    const started = performance.now();
     const requestId = headerValue(request, 'x-request-id') ?? randomUUID();
     allowOrigin(request, response);
     if (request.method === 'OPTIONS') {
@@ -95,6 +99,11 @@ export function createHttpServer<Context extends object>(
       response.setHeader('content-type', answer.contentType);
       response.setHeader('x-request-id', requestId);
       response.end(answer.body);
+      options.onCacheHit?.({
+        requestId,
+        operationName: answer.operationName,
+        seconds: (performance.now() - started) / 1000,
+      });
     };
     let settleShared: ((answer: CachedAnswer | undefined) => void) | undefined;
     const generation = responseCache?.generation() ?? 0;
@@ -169,7 +178,11 @@ export function createHttpServer<Context extends object>(
         isErrorFree(result.body.string)
       ) {
         const answerType = result.headers.get('content-type') ?? 'application/json; charset=utf-8';
-        const answer = { body: result.body.string, contentType: answerType };
+        const answer = {
+          body: result.body.string,
+          contentType: answerType,
+          operationName: operationNameOf(body),
+        };
         responseCache!.set(cacheKey, answer, generation);
         share(answer);
       }
@@ -281,6 +294,17 @@ function parseBody(text: string, contentType: string): unknown {
   } catch {
     throw new HttpError(400, 'Request body is not valid JSON');
   }
+}
+
+/**
+ * The operation's name as Apollo reports it (`anonymous` when it has none). Worked out once, when
+ * an answer is stored; the request already ran without errors, so its query parses.
+ */
+function operationNameOf(body: unknown): string {
+  const { query, operationName } = (body ?? {}) as { query?: unknown; operationName?: unknown };
+  if (typeof query !== 'string') return 'anonymous';
+  const chosen = typeof operationName === 'string' ? operationName : null;
+  return getOperationAST(parse(query), chosen)?.name?.value ?? 'anonymous';
 }
 
 /** Only complete successes are cached; an answer with any error is computed again next time. */

@@ -47,3 +47,26 @@ export function observabilityPlugin(
     },
   };
 }
+
+/**
+ * The same log line and metrics sample for a request the response cache answered: it never reaches
+ * Apollo, so the plugin above does not see it. Cached answers are error-free by construction.
+ */
+export function observeCachedAnswer(
+  logger: Logger,
+  metrics: Metrics,
+): (hit: { requestId: string; operationName: string; seconds: number }) => void {
+  return ({ requestId, operationName, seconds }) => {
+    metrics.observeGraphQL({ name: operationName, seconds, errorCodes: [], cached: true });
+    logger.debug(
+      {
+        requestId,
+        operation: operationName,
+        ms: Math.round(seconds * 1000),
+        errors: [],
+        cached: true,
+      },
+      'graphql operation',
+    );
+  };
+}

@@ -5,6 +5,8 @@ import type { ChangeFeed } from '../redis/change-feed.js';
 export interface CachedAnswer {
   body: string;
   contentType: string;
+  /** The operation the answer is for, so a hit is logged and counted like a computed answer. */
+  operationName: string;
 }
 
 /**

@@ -10,7 +10,13 @@ export interface Metrics {
   registry: Registry;
   observeWechatCall(call: WechatCallObservation): void;
   observeSyncRun(run: { trigger: string; outcome: 'succeeded' | 'failed'; seconds: number }): void;
-  observeGraphQL(operation: { name: string; seconds: number; errorCodes: string[] }): void;
+  /** `cached`: answered by the response cache, in front of Apollo. */
+  observeGraphQL(operation: {
+    name: string;
+    seconds: number;
+    errorCodes: string[];
+    cached?: boolean;
+  }): void;
   /** Registers scrape-time readers for state that lives elsewhere (Redis, the cache). */
   readGauges(readers: GaugeReaders): void;
 }
@@ -60,14 +66,14 @@ export function createMetrics(): Metrics {
   });
   const graphqlOperations = new Counter({
     name: 'wxlive_graphql_operations_total',
-    help: 'GraphQL operations by operation name and outcome (ok, or the first error code)',
-    labelNames: ['operation', 'outcome'],
+    help: 'GraphQL operations by operation name, outcome (ok, or the first error code) and source (cache: the response cache answered; apollo: computed)',
+    labelNames: ['operation', 'outcome', 'source'],
     registers: [registry],
   });
   const graphqlSeconds = new Histogram({
     name: 'wxlive_graphql_operation_duration_seconds',
-    help: 'GraphQL operation duration (cache hits never reach Apollo and are not included)',
-    labelNames: ['operation'],
+    help: 'GraphQL operation duration by operation name and source (cache or apollo)',
+    labelNames: ['operation', 'source'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
     registers: [registry],
   });
@@ -91,11 +97,13 @@ export function createMetrics(): Metrics {
       syncSeconds.observe({ outcome: run.outcome }, run.seconds);
     },
     observeGraphQL(operation) {
+      const source = operation.cached ? 'cache' : 'apollo';
       graphqlOperations.inc({
         operation: operation.name,
         outcome: operation.errorCodes[0] ?? 'ok',
+        source,
       });
-      graphqlSeconds.observe({ operation: operation.name }, operation.seconds);
+      graphqlSeconds.observe({ operation: operation.name, source }, operation.seconds);
       for (const code of operation.errorCodes) graphqlErrors.inc({ code });
     },
     readGauges(readers) {
