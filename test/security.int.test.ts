@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { roomsFixture } from './support/fixtures.js';
+import { countSyncRuns, snapshotRows } from './support/probes.js';
 import { QUOTA, ROOMS, SYNC_ROOMS } from './support/queries.js';
 import { startTestApp, type TestApp } from './support/test-app.js';
+import { TEST_ADMIN_TOKEN } from './support/test-env.js';
 
 let t: TestApp | undefined;
 afterEach(async () => {
@@ -11,48 +13,75 @@ afterEach(async () => {
 });
 
 describe('GraphQL limits', () => {
-  it('refuses too many aliases before running anything', async () => {
+  /** An app that mirrors two rooms, and what an over-limit request must leave as it was. */
+  async function arrange() {
     t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
-    const aliases = Array.from(
-      { length: 40 },
-      (_, index) => `a${index}: rooms { totalCount }`,
-    ).join(' ');
-    const answer = await t.gql(`{ ${aliases} }`);
+    expect((await t.gql(SYNC_ROOMS, {}, { admin: true })).errors).toBeUndefined();
+    const app = t;
+    const state = async () => ({
+      wechat: app.sim.stats(),
+      rows: await snapshotRows(app),
+      runs: await countSyncRuns(app),
+    });
+    const before = await state();
+    return { t: app, expectNoWork: async () => expect(await state()).toEqual(before) };
+  }
+
+  /** Admin mutations inside each over-limit request: had anything run, WeChat would have been called. */
+  it('refuses too many aliases before running anything', async () => {
+    const { t, expectNoWork } = await arrange();
+    const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: syncRooms { added }`);
+    const answer = await t.gql(`mutation { ${aliases.join(' ')} }`, {}, { admin: true });
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/alias/i);
     expect(answer.data ?? null).toBeNull();
+    await expectNoWork();
   });
 
   it('refuses queries past the depth limit', async () => {
-    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const { t, expectNoWork } = await arrange();
     // The schema has no cycles, so only a query naming unknown fields gets this deep; the depth
     // rule must still reject it by depth (not only for the unknown fields).
     const answer = await t.gql(
-      '{ rooms { items { goods { a { b { c { d { e { f { g } } } } } } } } } }',
+      'mutation { syncReplay(roomId: 1000) { goods { a { b { c { d { e { f { g } } } } } } } } }',
+      {},
+      { admin: true },
     );
     expect(answer.errors?.some((error) => /depth/i.test(error.message))).toBe(true);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    await expectNoWork();
+  });
+
+  it('refuses a query over the cost limit although depth, aliases and tokens are within theirs', async () => {
+    const { t, expectNoWork } = await arrange();
+    // About 1,000 tokens (the limit is 2,000), depth 4, no alias: a field costs more the deeper it
+    // sits. (The same fields under a mutation would trip graphql-js's own overlap-work guard first.)
+    const names = Array.from({ length: 1_000 }, () => 'name').join(' ');
+    const answer = await t.gql(`{ rooms { items { goods { ${names} } } } }`);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.errors?.[0]?.message).toMatch(/cost/i);
+    expect(answer.errors?.some((error) => /alias|depth|token/i.test(error.message))).toBe(false);
+    await expectNoWork();
   });
 
   it('refuses a huge query by its token count', async () => {
-    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
-    const fields = Array.from({ length: 3_000 }, () => 'totalCount').join(' ');
-    const answer = await t.gql(`{ rooms { ${fields} } }`);
+    const { t, expectNoWork } = await arrange();
+    const fields = Array.from({ length: 3_000 }, () => 'added').join(' ');
+    const answer = await t.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/token/i);
+    await expectNoWork();
   });
 
   it('refuses batched operations', async () => {
-    t = await startTestApp({ sim: { rooms: roomsFixture(2) } });
+    const { t, expectNoWork } = await arrange();
     const response = await fetch(t.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([
-        { query: '{ rooms { totalCount } }' },
-        { query: '{ rooms { totalCount } }' },
-      ]),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+      body: JSON.stringify([{ query: 'mutation { syncRooms { added } }' }, { query: QUOTA }]),
     });
     expect(response.status).toBe(400);
+    await expectNoWork();
   });
 
   it('still answers the normal full rooms query', async () => {
