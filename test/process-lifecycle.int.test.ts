@@ -82,6 +82,30 @@ describe('process lifecycle', () => {
     expect(JSON.parse(ready.body)).toEqual({ status: 'ready' });
   });
 
+  it('answers 503 on /readyz while a migration is not applied, and 200 on /healthz', async () => {
+    const appId = uniqueAppId();
+    sim = await startWechatSimulator({ appid: appId });
+    // A database of this test's own: the service creates and migrates it, then loses a migration.
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/wxlive_readyz_${appId}`;
+    const service = await start({ appId, sim, databaseUrl: url.toString() });
+    const own = createDb(url.toString());
+    try {
+      expect((await service.get('/readyz')).status).toBe(200);
+      await own.pool.query('delete from __drizzle_migrations order by created_at desc limit 1');
+      const ready = await service.get('/readyz');
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body)).toEqual({
+        status: 'not ready',
+        reason: '1 migration(s) not applied',
+      });
+      expect((await service.get('/healthz')).status).toBe(200);
+    } finally {
+      await own.pool.query(`drop database \`${url.pathname.slice(1)}\``);
+      await own.close();
+    }
+  });
+
   it('recovers from a SIGKILL mid-sync: nothing half-applied, lock expires, run marked INTERRUPTED', async () => {
     const { wechat, appId } = await startSlowWechat();
     const env = { SYNC_LOCK_TTL_SECONDS: '2' };

@@ -440,6 +440,23 @@ describe('9410003 on a list page', () => {
   });
 });
 
+describe('45011 (per-minute limit)', () => {
+  it('waits for the next minute before the retry, once per 45011', async () => {
+    const a = await arrange();
+    a.t.sim.injectFault(list({ kind: 'errcode', errcode: 45011, times: 2 }));
+    const answer = await syncRooms(a.t);
+    expect(answer.errors).toBeUndefined();
+    // The test app's wait is 50 ms instead of the rest of the minute (see test-app.ts).
+    const waits = a.t
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string; delayMs?: number })
+      .filter((line) => line.msg.startsWith('WeChat per-minute limit (45011)'));
+    expect(waits.map((line) => line.delayMs)).toEqual([50, 50]);
+  });
+});
+
 describe('45009 (daily quota used up) mid-sync', () => {
   const QUOTA_FAILURE: Failure = { code: 'QUOTA_EXHAUSTED', errcode: 45009 };
 
