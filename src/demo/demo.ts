@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 import { createApp } from '../app.js';
-import { ConfigError, loadDemoConfig, loadDotEnvFile } from '../config.js';
+import { ConfigError, loadDemoConfig } from '../config.js';
 import { createLogger } from '../logger.js';
 import { redisKeys } from '../redis/keys.js';
 import { generateRooms } from '../wechat-sim/sim.rooms.js';
@@ -16,7 +16,8 @@ const { values: flags } = parseArgs({
   options: { once: { type: 'boolean', default: false }, rooms: { type: 'string', default: '120' } },
 });
 
-loadDotEnvFile();
+// No .env here: that file configures the real service (its database, its WeChat), and the demo must
+// never write simulator rooms into it. Only the shell's PORT, DATABASE_URL, REDIS_URL… move the demo.
 const DEMO_ADMIN_TOKEN = 'demo-admin-token-change-me';
 
 const sim = await startWechatSimulator({
