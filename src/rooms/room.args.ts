@@ -4,10 +4,16 @@ import { AppError } from '../errors.js';
 import { LiveStatus } from './room.mapper.js';
 
 export const MAX_PAGE_SIZE = 100;
+/** Rows skipped at most: far beyond any app's room count, and it keeps offsets sane for MySQL. */
+export const MAX_OFFSET = 1_000_000;
 
 @ArgsType()
 export class RoomsArgs {
-  @Field(() => Int, { nullable: true, defaultValue: 1, description: '1-based' })
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 1,
+    description: `1-based; a page past the last one is empty; (page - 1) × pageSize at most ${MAX_OFFSET.toLocaleString('en-US')}`,
+  })
   page!: number;
 
   @Field(() => Int, { nullable: true, defaultValue: 10, description: `1 to ${MAX_PAGE_SIZE}` })
@@ -28,9 +34,12 @@ export function assertValidPaging(args: RoomsArgs): void {
       `pageSize must be between 1 and ${MAX_PAGE_SIZE} (got ${args.pageSize})`,
     );
   }
-  // Keep offsets inside what MySQL can page through without scanning the world.
-  if ((args.page - 1) * args.pageSize > 1_000_000) {
-    throw new AppError('BAD_USER_INPUT', 'page is too deep');
+  const offset = (args.page - 1) * args.pageSize;
+  if (offset > MAX_OFFSET) {
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `page is too deep: (page - 1) × pageSize must be at most ${MAX_OFFSET} (got ${offset})`,
+    );
   }
 }
 /** WeChat room ids are positive integers; anything else is a client mistake, not a lookup. */
