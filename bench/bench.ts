@@ -6,7 +6,8 @@
  *     rooms changed, for several room counts: WeChat calls by kind, wall time, SQL statements,
  *     peak RSS of the service;
  *   - reads: `rooms` queries under autocannon load (50 connections), beside a bare node:http server
- *     answering the same bytes, and the same load while syncs run.
+ *     answering the same bytes, and the same load while syncs run; failed reads include answers
+ *     with a GraphQL `errors` member.
  * Prints a table, writes bench/results.json, and refreshes the figures in README.md.
  * `--quick` is a one-minute pass with smaller sizes and shorter read runs.
  */
@@ -23,6 +24,7 @@ import { createDb } from '../src/db/client.js';
 import { findRoomsPage, findVisibleRoom } from '../src/rooms/room.repository.js';
 import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
+import { hasNoGraphqlErrors } from './graphql-errors.js';
 import { updateReadmeFigures } from './readme-figures.js';
 import { freePort } from '../test/support/processes.js';
 import { startService, type ServiceProcess } from './service-process.js';
@@ -73,6 +75,8 @@ interface ReadFigures {
   p99Ms: number;
   errors: number;
   non2xx: number;
+  /** Responses whose body carries a top-level GraphQL `errors` member (Apollo sends them as 200). */
+  graphqlErrors: number;
   bytesPerResponse: number;
 }
 
@@ -273,6 +277,8 @@ async function load(
     headers: { 'content-type': 'application/json' },
     body,
     connections: CONNECTIONS,
+    // Bodies failing it are counted in `mismatches`.
+    verifyBody: hasNoGraphqlErrors,
   };
   await autocannon({ ...options, duration: WARMUP_SECONDS });
   const result = await autocannon({ ...options, duration: seconds });
@@ -283,6 +289,7 @@ async function load(
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
+    graphqlErrors: result.mismatches,
     bytesPerResponse: Math.round(result.throughput.total / Math.max(1, result.requests.total)),
   };
   log(`${name}: ${JSON.stringify(figures)}`);
@@ -314,7 +321,11 @@ async function benchReads(
     body: page1,
   });
   const bytesFile = '/tmp/wxlive-bench-page1.json';
-  await writeFile(bytesFile, Buffer.from(await sample.arrayBuffer()));
+  const sampleBytes = Buffer.from(await sample.arrayBuffer());
+  // A ceiling serving an error answer would measure the wrong thing.
+  if (!sample.ok || !hasNoGraphqlErrors(sampleBytes))
+    throw new Error(`rooms page 1 failed: ${sampleBytes.toString('utf8').slice(0, 500)}`);
+  await writeFile(bytesFile, sampleBytes);
   const barePort = await freePort();
   const bare = fork('bench/bare-server.mjs', [bytesFile, String(barePort)], { stdio: 'ignore' });
   await new Promise((resolve) => bare.once('message', resolve));
@@ -384,12 +395,12 @@ function table(): string {
   }
   lines.push('');
   lines.push(
-    `| read load (${CONNECTIONS} connections, ${READ_SECONDS} s, ${READ_ROOMS} rooms) | req/s | p50 ms | p99 ms | errors | non-2xx | bytes |`,
+    `| read load (${CONNECTIONS} connections, ${READ_SECONDS} s, ${READ_ROOMS} rooms) | req/s | p50 ms | p99 ms | errors | non-2xx | GraphQL errors | bytes |`,
   );
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results.reads) {
     lines.push(
-      `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.bytesPerResponse} |`,
+      `| ${r.name} | ${r.requestsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.errors} | ${r.non2xx} | ${r.graphqlErrors} | ${r.bytesPerResponse} |`,
     );
   }
   if (results.explain.length > 0) {
@@ -450,7 +461,7 @@ function targets(): string[] {
   }
   for (const r of results.reads)
     lines.push(
-      `${verdict(r.errors === 0 && r.non2xx === 0)} ${r.name}: ${r.errors} errors, ${r.non2xx} non-2xx`,
+      `${verdict(r.errors === 0 && r.non2xx === 0 && r.graphqlErrors === 0)} ${r.name}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.graphqlErrors} GraphQL errors`,
     );
   return lines;
 }

@@ -15,6 +15,7 @@ import mysql from 'mysql2/promise';
 
 import { generateRooms } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type SimFault } from '../src/wechat-sim/sim.server.js';
+import { hasNoGraphqlErrors } from './graphql-errors.js';
 import { updateReadmeFigures } from './readme-figures.js';
 import { startService } from './service-process.js';
 
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
     duration: SECONDS,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
+    // Failed reads answered with HTTP 200 and an `errors` member land in `mismatches`.
+    verifyBody: hasNoGraphqlErrors,
     requests: [
       {
         body: body(
@@ -200,7 +203,7 @@ async function main(): Promise<void> {
   const verdict = (ok: boolean) => (ok ? 'MET' : 'MISSED');
   const lines = [
     `Soak: ${SECONDS} s, 50 connections, ${ROOMS} rooms, a WeChat fault every ${FAULT_EVERY_MS / 1000} s (npm run bench:soak${flags.quick ? ' -- --quick' : ''})`,
-    `reads: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors + result.timeouts} errors, ${result.non2xx} non-2xx`,
+    `reads: ${Math.round(result.requests.average)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors + result.timeouts} errors, ${result.non2xx} non-2xx, ${result.mismatches} GraphQL errors`,
     `syncs: ${[...syncOutcomes].map(([code, count]) => `${code} ${count}`).join(', ')}`,
     `faults (the sync each one hit answered): ${[...faultOutcomes]
       .map(
@@ -216,7 +219,7 @@ async function main(): Promise<void> {
         `| ${entry.second} | ${entry.mysqlConnections} | ${entry.redisClients} | ${entry.rssMiB} |`,
     ),
     '',
-    `${verdict(result.errors + result.timeouts + result.non2xx === 0)} zero failed reads`,
+    `${verdict(result.errors + result.timeouts + result.non2xx + result.mismatches === 0)} zero failed reads (${result.errors + result.timeouts} errors, ${result.non2xx} non-2xx, ${result.mismatches} GraphQL errors)`,
     `${verdict(last.mysqlConnections <= first.mysqlConnections + 1)} MySQL connections did not grow (${first.mysqlConnections} → ${last.mysqlConnections}, max ${maxOf('mysqlConnections')}; the pool's limit is 10)`,
     `${verdict(last.redisClients <= first.redisClients)} Redis clients did not grow (${first.redisClients} → ${last.redisClients})`,
     `${verdict(last.rssMiB <= first.rssMiB * 1.2)} memory flat after warm-up (${first.rssMiB} → ${last.rssMiB} MiB, max ${maxOf('rssMiB')})`,
@@ -225,7 +228,7 @@ async function main(): Promise<void> {
   if (!flags.quick) await updateReadmeFigures('soak', lines.join('\n'));
   await writeFile(
     flags.quick ? 'bench/soak-results.quick.json' : 'bench/soak-results.json',
-    `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }, syncOutcomes: Object.fromEntries(syncOutcomes), faultOutcomes: Object.fromEntries([...faultOutcomes].map(([fault, outcomes]) => [fault, Object.fromEntries(outcomes)])), samples }, null, 2)}\n`,
+    `${JSON.stringify({ result: { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, graphqlErrors: result.mismatches }, syncOutcomes: Object.fromEntries(syncOutcomes), faultOutcomes: Object.fromEntries([...faultOutcomes].map(([fault, outcomes]) => [fault, Object.fromEntries(outcomes)])), samples }, null, 2)}\n`,
   );
 }
 
