@@ -8,7 +8,8 @@
  *     service; and a first sync of 5,000 rooms most of which ended with replays;
  *   - reads: `rooms` queries under autocannon load (50 connections), beside a bare node:http server
  *     answering the same bytes, and the same load while syncs run; failed reads include answers
- *     with a GraphQL `errors` member.
+ *     with a GraphQL `errors` member;
+ *   - the EXPLAIN of every statement with a WHERE that the API and the sync send.
  * Prints a table, writes bench/results.json, and refreshes the figures in README.md.
  * `--quick` is a one-minute pass with smaller sizes and shorter read runs.
  */
@@ -21,10 +22,9 @@ import autocannon from 'autocannon';
 import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 
-import { createDb } from '../src/db/client.js';
-import { findRoomsPage, findVisibleRoom } from '../src/rooms/room.repository.js';
 import { generateRooms, type SimRoom } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
+import { explainEveryQuery, type ExplainedQuery } from './explain.js';
 import { hasNoGraphqlErrors } from './graphql-errors.js';
 import { updateReadmeFigures } from './readme-figures.js';
 import { endedWithReplays, mostlyEndedWithReplays } from './replay-heavy-rooms.js';
@@ -101,7 +101,7 @@ const results: {
   machine: Record<string, unknown>;
   sync: SyncFigures[];
   reads: ReadFigures[];
-  explain: unknown[];
+  explain: ExplainedQuery[];
   notes: string[];
 } = {
   machine: {
@@ -361,11 +361,7 @@ async function load(
   return figures;
 }
 
-async function benchReads(
-  service: ServiceProcess,
-  sim: WechatSimulator,
-  databaseUrl: string,
-): Promise<void> {
+async function benchReads(service: ServiceProcess, sim: WechatSimulator): Promise<void> {
   const page1 = JSON.stringify({
     query: `query Page($page: Int, $pageSize: Int) { rooms(page: $page, pageSize: $pageSize) { totalCount items { ${ROOM_FIELDS} } } }`,
     variables: { page: 1, pageSize: 20 },
@@ -424,21 +420,6 @@ async function benchReads(
   stop = true;
   await syncLoop;
   results.notes.push(`${syncs} syncs ran during the last read load`);
-
-  // The plans of the queries the API runs, captured from drizzle and EXPLAINed.
-  const captured: Array<{ query: string; params: unknown[] }> = [];
-  const handle = createDb(databaseUrl, {
-    connectionLimit: 2,
-    logQuery: (query, params) => captured.push({ query, params }),
-  });
-  await findRoomsPage(handle.db, { appId: APPID, offset: 0, limit: 20 });
-  await findRoomsPage(handle.db, { appId: APPID, offset: 0, limit: 20, statusCodes: [103] });
-  await findVisibleRoom(handle.db, APPID, sim.rooms()[0]!.roomid);
-  for (const { query, params } of captured) {
-    const [plan] = await handle.pool.query(`EXPLAIN ${query}`, params);
-    results.explain.push({ query, plan });
-  }
-  await handle.close();
 }
 
 function table(): string {
@@ -473,20 +454,18 @@ function table(): string {
   }
   if (results.explain.length > 0) {
     lines.push('');
-    lines.push('EXPLAIN of the queries the API runs (every one reads an index):');
-    const labels = [
-      'rooms page',
-      'rooms count',
-      'rooms page, status filter',
-      'rooms count, status filter',
-      'room by id',
-    ];
-    results.explain.forEach((entry, index) => {
-      const plan = (entry as { plan: Array<Record<string, unknown>> }).plan[0] ?? {};
-      lines.push(
-        `- ${labels[index] ?? `query ${index + 1}`}: type ${String(plan.type)}, key ${String(plan.key)}, rows ${String(plan.rows)}${plan.Extra ? `, ${String(plan.Extra)}` : ''}`,
-      );
-    });
+    lines.push(
+      'EXPLAIN of every SELECT and UPDATE the API and the sync send, captured from drizzle and labelled by the repository function that sent it (writes run in a transaction rolled back; INSERTs have no WHERE and are left out). An index is read when every plan row has a key and a type other than ALL or index (full scans); the sync_runs statements are explained again over a month of added runs, rolled back:',
+    );
+    for (const entry of results.explain) {
+      const rows = entry.plan
+        .map(
+          (row) =>
+            `type ${String(row.type)}, key ${String(row.key)}${row.key ? '' : ` (possible: ${String(row.possible_keys)})`}, rows ${String(row.rows)}${row.Extra ? `, ${String(row.Extra)}` : ''}`,
+        )
+        .join('; ');
+      lines.push(`- ${entry.label}: ${rows}${entry.hasWhere ? '' : ' (no WHERE)'}`);
+    }
   }
   return lines.join('\n');
 }
@@ -541,6 +520,13 @@ function targets(): string[] {
     lines.push(
       `${verdict(r.errors === 0 && r.non2xx === 0 && r.graphqlErrors === 0)} ${r.name}: ${r.errors} errors, ${r.non2xx} non-2xx, ${r.graphqlErrors} GraphQL errors`,
     );
+  if (results.explain.length > 0) {
+    const filtered = results.explain.filter((entry) => entry.hasWhere);
+    const unindexed = filtered.filter((entry) => !entry.usesIndex);
+    lines.push(
+      `${verdict(unindexed.length === 0)} statements with a WHERE that read an index: ${filtered.length - unindexed.length} of ${filtered.length}${unindexed.length > 0 ? ` (not: ${unindexed.map((entry) => `${entry.label}, ${entry.plan.map((row) => `type ${String(row.type)} over ${String(row.rows)} rows`).join('; ')}`).join('; ')})` : ''}`,
+    );
+  }
   return lines;
 }
 
@@ -608,7 +594,14 @@ async function main(): Promise<void> {
           sim.updateRoom(room.roomid, { name: `${room.name} (更新)` });
         }
         results.sync.push(await measure('changed 10%'));
-        if (size === READ_ROOMS) await benchReads(service, sim, databaseUrl);
+        if (size === READ_ROOMS) {
+          await benchReads(service, sim);
+          results.explain = await explainEveryQuery(databaseUrl, APPID, {
+            any: rooms[0]!.roomid,
+            other: rooms[1]!.roomid,
+            deepOffset: (Math.floor(READ_ROOMS / 20) - 2) * 20,
+          });
+        }
       },
     );
   }
