@@ -69,6 +69,20 @@ async function count(sql: string, appId: string): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/**
+ * Open InnoDB transactions of this test run's database (other runs on the server are not counted),
+ * optionally only those waiting for a row lock.
+ */
+async function openTransactions(state?: 'LOCK WAIT'): Promise<number> {
+  const [rows] = (await db.pool.query(
+    `select count(*) as n from information_schema.innodb_trx t
+       join information_schema.processlist p on p.id = t.trx_mysql_thread_id
+      where p.db = database() and (? is null or t.trx_state = ?)`,
+    [state ?? null, state ?? null],
+  )) as unknown as [Array<{ n: number }>];
+  return Number(rows[0]!.n);
+}
+
 describe('process lifecycle', () => {
   it('answers 200 on /healthz and /readyz when MySQL and Redis answer', async () => {
     const appId = uniqueAppId();
@@ -150,6 +164,82 @@ describe('process lifecycle', () => {
     expect(runs[0]).toMatchObject({ id: sync.data!.syncRooms.runId, outcome: 'SUCCEEDED' });
     expect(runs[1]).toMatchObject({ outcome: 'FAILED', errorCode: 'INTERRUPTED' });
     expect(runs[1]!.finishedAt).not.toBeNull();
+  });
+
+  it('recovers from a SIGKILL inside the apply transaction: MySQL rolls the whole apply back', async () => {
+    const appId = uniqueAppId();
+    sim = await startWechatSimulator({ appid: appId, rooms: roomsFixture(ROOM_COUNT) });
+    const env = { SYNC_LOCK_TTL_SECONDS: '2' };
+    const first = await start({ appId, sim, env });
+    expect((await first.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true })).errors ?? []).toEqual([]);
+    const snapshot = async () =>
+      (
+        await db.pool.query(
+          'select room_id, name, archived_at, updated_at from rooms where app_id = ? order by room_id',
+          [appId],
+        )
+      )[0];
+    const before = await snapshot();
+
+    // WeChat changes three rooms; the test holds a row lock on one of them, so the sync's apply
+    // transaction starts writing and then waits on that row, where the process is killed.
+    sim.updateRoom(1399, { name: '新名字 1399' });
+    sim.updateRoom(1000, { name: '新名字 1000' });
+    sim.removeRoom(1200);
+    const blocker = await db.pool.getConnection();
+    try {
+      await blocker.beginTransaction();
+      await blocker.query(
+        'select room_id from rooms where app_id = ? and room_id = 1000 for update',
+        [appId],
+      );
+      const inFlight = first.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true }).then(
+        () => 'answered',
+        () => 'connection lost',
+      );
+      await waitUntil(
+        'the apply transaction to wait on the locked row',
+        async () => (await openTransactions('LOCK WAIT')) > 0,
+        // Not faster: polling the process list that often slows the server's new connections.
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
+      await first.kill();
+      expect(await inFlight).toBe('connection lost');
+    } finally {
+      await blocker.rollback();
+      blocker.release();
+    }
+
+    // The killed connection's transaction is rolled back as a whole: not one room changed.
+    await waitUntil(
+      'MySQL to roll back the dead transaction',
+      async () => (await openTransactions()) === 0,
+      { timeoutMs: 10_000 },
+    );
+    expect(await snapshot()).toEqual(before);
+    expect(
+      await count(
+        "select count(*) as n from sync_runs where app_id = ? and outcome = 'running'",
+        appId,
+      ),
+    ).toBe(1);
+
+    await waitUntil(
+      'the dead sync lock to expire',
+      async () => (await redis.exists(redisKeys.syncLock(appId))) === 0,
+      { timeoutMs: 5_000 },
+    );
+    const second = await start({ appId, sim, env });
+    const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
+    expect(sync.errors ?? []).toEqual([]);
+    expect(sync.data!.syncRooms).toMatchObject({ updated: 2, archived: 1 });
+    const runs = (await second.gql<RunsAnswer>(SYNC_RUNS, { limit: 3 }, { admin: true })).data!
+      .syncRuns;
+    expect(runs.map((run) => [run.outcome, run.errorCode])).toEqual([
+      ['SUCCEEDED', null],
+      ['FAILED', 'INTERRUPTED'],
+      ['SUCCEEDED', null],
+    ]);
   });
 
   it('on SIGTERM stops accepting connections, finishes the running sync, releases the lock and exits 0', async () => {
