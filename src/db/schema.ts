@@ -132,7 +132,11 @@ export const syncRuns = mysqlTable(
     wechatErrcode: int(),
     errorMessage: varchar({ length: 1024 }),
   },
-  (table) => [index('sync_runs_app_started_idx').on(table.appId, table.startedAt)],
+  (table) => [
+    index('sync_runs_app_started_idx').on(table.appId, table.startedAt),
+    // Every sync first closes runs a killed process left 'running': find those without a scan.
+    index('sync_runs_app_outcome_idx').on(table.appId, table.outcome),
+  ],
 );
 
 export type RoomRow = typeof rooms.$inferSelect;

@@ -1,0 +1,1 @@
+CREATE INDEX `sync_runs_app_outcome_idx` ON `sync_runs` (`app_id`,`outcome`);
