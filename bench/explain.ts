@@ -14,6 +14,7 @@ import {
   failInterruptedRuns,
   finishSyncRun,
   listSyncRuns,
+  zeroSyncCounts,
 } from '../src/sync/sync-run.repository.js';
 
 export interface ExplainedQuery {
@@ -123,16 +124,7 @@ export async function explainEveryQuery(
       [appId],
     )) as unknown as [[{ id: number | null } | undefined]];
     await rolledBack('finishSyncRun', (tx) =>
-      finishSyncRun(tx, latestRun?.id ?? 0, now, {
-        roomsAdded: 0,
-        roomsUpdated: 0,
-        roomsArchived: 0,
-        roomsRestored: 0,
-        replaysFetched: 0,
-        listCalls: 0,
-        replayCalls: 0,
-        tokenCalls: 0,
-      }),
+      finishSyncRun(tx, latestRun?.id ?? 0, now, zeroSyncCounts()),
     );
 
     // A function that sends several statements gets one label per statement.

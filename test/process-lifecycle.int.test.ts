@@ -83,6 +83,24 @@ async function openTransactions(state?: 'LOCK WAIT'): Promise<number> {
   return Number(rows[0]!.n);
 }
 
+/**
+ * After a SIGKILL mid-sync: its run is still recorded as running (the next sync closes it), and
+ * nobody extends the dead process's lock, so it is gone within its 2 s TTL.
+ */
+async function expectAbandonedByKilledSync(appId: string): Promise<void> {
+  expect(
+    await count(
+      "select count(*) as n from sync_runs where app_id = ? and outcome = 'running'",
+      appId,
+    ),
+  ).toBe(1);
+  await waitUntil(
+    'the dead sync lock to expire',
+    async () => (await redis.exists(redisKeys.syncLock(appId))) === 0,
+    { timeoutMs: 5_000 },
+  );
+}
+
 describe('process lifecycle', () => {
   it('answers 200 on /healthz and /readyz when MySQL and Redis answer', async () => {
     const appId = uniqueAppId();
@@ -140,18 +158,7 @@ describe('process lifecycle', () => {
     expect([0, ROOM_COUNT]).toContain(
       await count('select count(*) as n from rooms where app_id = ?', appId),
     );
-    expect(
-      await count(
-        "select count(*) as n from sync_runs where app_id = ? and outcome = 'running'",
-        appId,
-      ),
-    ).toBe(1);
-    // Nobody extends the dead process's lock: it is gone within its 2 s TTL.
-    await waitUntil(
-      'the dead sync lock to expire',
-      async () => (await redis.exists(redisKeys.syncLock(appId))) === 0,
-      { timeoutMs: 5_000 },
-    );
+    await expectAbandonedByKilledSync(appId);
 
     const second = await start({ appId, sim: wechat, env });
     const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
@@ -217,18 +224,7 @@ describe('process lifecycle', () => {
       { timeoutMs: 10_000 },
     );
     expect(await snapshot()).toEqual(before);
-    expect(
-      await count(
-        "select count(*) as n from sync_runs where app_id = ? and outcome = 'running'",
-        appId,
-      ),
-    ).toBe(1);
-
-    await waitUntil(
-      'the dead sync lock to expire',
-      async () => (await redis.exists(redisKeys.syncLock(appId))) === 0,
-      { timeoutMs: 5_000 },
-    );
+    await expectAbandonedByKilledSync(appId);
     const second = await start({ appId, sim, env });
     const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
     expect(sync.errors ?? []).toEqual([]);

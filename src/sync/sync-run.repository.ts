@@ -17,6 +17,18 @@ export interface SyncCounts {
   tokenCalls: number;
 }
 
+/** A run's counts before it has done anything. */
+export const zeroSyncCounts = (): SyncCounts => ({
+  roomsAdded: 0,
+  roomsUpdated: 0,
+  roomsArchived: 0,
+  roomsRestored: 0,
+  replaysFetched: 0,
+  listCalls: 0,
+  replayCalls: 0,
+  tokenCalls: 0,
+});
+
 type Executor = Pick<Database, 'select' | 'insert' | 'update'>;
 
 /**

@@ -37,6 +37,7 @@ import {
   failInterruptedRuns,
   finishSyncRun,
   startSyncRun,
+  zeroSyncCounts,
   type SyncCounts,
   type SyncTrigger,
 } from './sync-run.repository.js';
@@ -305,16 +306,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     const stopKeepAlive = keepLockAlive(lock, lockTtlMs);
     const started = Date.now();
     const meter = newCallMeter();
-    const counts: SyncCounts = {
-      roomsAdded: 0,
-      roomsUpdated: 0,
-      roomsArchived: 0,
-      roomsRestored: 0,
-      replaysFetched: 0,
-      listCalls: 0,
-      replayCalls: 0,
-      tokenCalls: 0,
-    };
+    const counts = zeroSyncCounts();
     try {
       await failInterruptedRuns(db, appId, now());
       const runId = await startSyncRun(db, appId, trigger, now());
