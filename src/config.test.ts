@@ -49,6 +49,71 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short');
   });
 
+  it('reads REDIS_CLUSTER_NODES into the nodes a cluster client starts from', () => {
+    const config = loadConfig({
+      ...valid,
+      REDIS_URL: 'redis://wxlive:s3cret@ignored.invalid:6379',
+      REDIS_CLUSTER_NODES: '10.0.0.5:6379,redis-2.internal:7001',
+    });
+    expect(config.redisCluster).toEqual({
+      nodes: [
+        { host: '10.0.0.5', port: 6379 },
+        { host: 'redis-2.internal', port: 7001 },
+      ],
+    });
+    expect(config.redisSentinel).toBeNull();
+    expect(Object.isFrozen(config.redisCluster!.nodes[0])).toBe(true);
+  });
+
+  it('leaves the cluster off when REDIS_CLUSTER_NODES is empty', () => {
+    expect(loadConfig({ ...valid, REDIS_CLUSTER_NODES: '' }).redisCluster).toBeNull();
+  });
+
+  it.each([
+    ['a list without ports', { REDIS_CLUSTER_NODES: '10.0.0.5,10.0.0.6' }, 'host:port'],
+    ['a port out of range', { REDIS_CLUSTER_NODES: '10.0.0.5:70000' }, '1-65535'],
+    ['a space in the list', { REDIS_CLUSTER_NODES: '10.0.0.5:6379, 10.0.0.6:6379' }, 'host:port'],
+    [
+      'Sentinel as well',
+      { REDIS_CLUSTER_NODES: '10.0.0.5:6379', REDIS_SENTINELS: '10.0.0.9:26379' },
+      'REDIS_SENTINELS',
+    ],
+  ])('refuses REDIS_CLUSTER_NODES with %s, naming the key', (_case, env, hint) => {
+    expect(() => loadConfig({ ...valid, ...env })).toThrow(
+      expect.objectContaining({
+        problems: [expect.stringMatching(new RegExp(`^REDIS_CLUSTER_NODES: .*${hint}`))],
+      }),
+    );
+  });
+
+  it('refuses a REDIS_URL database other than 0 on a cluster, which has no other', () => {
+    expect(() =>
+      loadConfig({ ...valid, REDIS_CLUSTER_NODES: '10.0.0.5:6379', REDIS_URL: 'redis://h/3' }),
+    ).toThrow(/REDIS_URL: must name database 0/);
+    expect(
+      loadConfig({ ...valid, REDIS_CLUSTER_NODES: '10.0.0.5:6379', REDIS_URL: 'redis://h/0' })
+        .redisCluster,
+    ).not.toBeNull();
+  });
+
+  it('reports a Redis conflict together with the other bad settings', () => {
+    expect(() =>
+      loadConfig({
+        REDIS_CLUSTER_NODES: '10.0.0.5:6379',
+        REDIS_SENTINELS: '10.0.0.9:26379',
+        PORT: 'eighty',
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        problems: expect.arrayContaining([
+          expect.stringMatching(/^WECHAT_APPID: /),
+          expect.stringMatching(/^PORT: /),
+          expect.stringMatching(/^REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS/),
+        ]),
+      }),
+    );
+  });
+
   it('treats an empty DEFAULT_ANCHOR_IMG as unset', () => {
     expect(loadConfig({ ...valid, DEFAULT_ANCHOR_IMG: '' }).defaultAnchorImg).toBeNull();
   });

@@ -13,6 +13,23 @@ const url = (protocols: string[]) =>
     message: `must be a ${protocols.join(' or ')} URL`,
   });
 const positiveInt = z.coerce.number().int().positive();
+/** `host:port[,host:port…]`, parsed into addresses; empty means unset. */
+const hostPortList = optionalString.pipe(
+  z
+    .string()
+    .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port…]')
+    .transform((list) =>
+      list.split(',').map((entry) => {
+        const [host, port] = entry.split(':');
+        return { host: host!, port: Number(port) };
+      }),
+    )
+    .refine(
+      (addresses) => addresses.every(({ port }) => port >= 1 && port <= 65_535),
+      'every port must be 1-65535',
+    )
+    .optional(),
+);
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -20,13 +37,10 @@ const envSchema = z.object({
   DATABASE_URL: url(['mysql:']).default('mysql://root@127.0.0.1:3306/wxlive'),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379/0'),
   /** Redis Sentinel: `host:port` of each sentinel, comma-separated; REDIS_URL then gives db/password. */
-  REDIS_SENTINELS: optionalString.pipe(
-    z
-      .string()
-      .regex(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, 'must be host:port[,host:port…]')
-      .optional(),
-  ),
+  REDIS_SENTINELS: hostPortList,
   REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster'),
+  /** Redis Cluster: `host:port` of some of its nodes; REDIS_URL then gives username/password/TLS. */
+  REDIS_CLUSTER_NODES: hostPortList,
   WECHAT_APPID: z
     .string()
     .regex(/^wx[0-9a-zA-Z]{6,32}$/, 'must look like a mini-program appid (wx…)'),
@@ -84,6 +98,10 @@ export interface Config {
     readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>;
     readonly name: string;
   } | null;
+  /** Set when Redis is a Redis Cluster: the nodes to start from (the others are discovered). */
+  readonly redisCluster: {
+    readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  } | null;
   readonly wechat: {
     readonly appid: string;
     readonly secret: string;
@@ -127,12 +145,14 @@ export class ConfigError extends Error {
 /** Parses an environment (normally `process.env`) into a frozen Config, or throws ConfigError. */
 export function loadConfig(source: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(source);
-  if (!parsed.success) {
-    // Name the key, never echo the value: it may be a secret.
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
-    );
-  }
+  // Name the key, never echo the value: it may be a secret.
+  const problems = [
+    ...(parsed.error?.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    ) ?? []),
+    ...redisTopologyProblems(source),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
   return deepFreeze({
     env: env.NODE_ENV,
@@ -140,14 +160,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
     redisSentinel: env.REDIS_SENTINELS
-      ? {
-          sentinels: env.REDIS_SENTINELS.split(',').map((entry) => {
-            const [host, port] = entry.split(':');
-            return { host: host!, port: Number(port) };
-          }),
-          name: env.REDIS_SENTINEL_NAME,
-        }
+      ? { sentinels: env.REDIS_SENTINELS, name: env.REDIS_SENTINEL_NAME }
       : null,
+    redisCluster: env.REDIS_CLUSTER_NODES ? { nodes: env.REDIS_CLUSTER_NODES } : null,
     wechat: {
       appid: env.WECHAT_APPID,
       secret: env.WECHAT_SECRET,
@@ -189,6 +204,31 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     },
     defaultAnchorImg: env.DEFAULT_ANCHOR_IMG ?? null,
   });
+}
+
+/**
+ * Checks between Redis settings, read from the raw values so they are reported together with
+ * every other problem (the schema's own refinements would only run once everything else parsed).
+ */
+function redisTopologyProblems(source: Record<string, string | undefined>): string[] {
+  const isSet = (key: string) => (source[key] ?? '') !== '';
+  if (!isSet('REDIS_CLUSTER_NODES')) return [];
+  if (isSet('REDIS_SENTINELS')) {
+    return [
+      'REDIS_CLUSTER_NODES: cannot be combined with REDIS_SENTINELS (Redis is either a cluster or found through Sentinel)',
+    ];
+  }
+  let database = '';
+  try {
+    database = new URL(source.REDIS_URL ?? '').pathname.slice(1);
+  } catch {
+    // An unset or malformed REDIS_URL is the schema's to report.
+  }
+  return database === '' || database === '0'
+    ? []
+    : [
+        'REDIS_URL: must name database 0 (or none) with REDIS_CLUSTER_NODES: a cluster has no other',
+      ];
 }
 
 function deepFreeze<T extends object>(value: T): T {
