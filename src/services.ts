@@ -42,6 +42,7 @@ export function createCoreServices(config: Config, options: CoreServicesOptions)
   const redis = createRedis(config.redisUrl, {
     connectionName: 'wxlive',
     sentinel: config.redisSentinel,
+    cluster: config.redisCluster,
   });
   const appId = config.wechat.appid;
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-import type { RedisClient } from './client.js';
+import { openSubscriber, type RedisClient } from './client.js';
 
 /** How long `publish` waits to see its own message come back: by then Redis has fanned it out. */
 const ECHO_WAIT_MS = 250;
@@ -27,9 +28,6 @@ export function createChangeFeed(options: {
   logger: Logger;
 }): ChangeFeed {
   const { redis, channel, logger } = options;
-  // A subscribed connection can do nothing else, so the feed has its own.
-  const subscriber = redis.duplicate({ connectionName: 'wxlive-change-feed' });
-  subscriber.on('error', () => undefined);
   const listeners: Array<() => void> = [];
   const awaitingEcho = new Map<string, () => void>();
   let live = false;
@@ -40,33 +38,75 @@ export function createChangeFeed(options: {
     for (const listener of listeners) listener();
   };
 
-  subscriber.on('message', (_channel: string, nonce: string) => {
-    awaitingEcho.get(nonce)?.();
-    notify();
-  });
-  subscriber.on('ready', () => {
-    subscriber.subscribe(channel).then(
-      () => {
-        if (closed) return;
-        live = true;
-        // Changes made while we were away were not heard: start from nothing.
-        notify();
-      },
-      (error: Error) => {
-        if (!closed) logger.warn({ err: error.message }, 'could not subscribe to the change feed');
-      },
-    );
-  });
-  subscriber.on('close', () => {
-    if (live && !closed) logger.warn('change feed disconnected; caches are off until it is back');
-    live = false;
-    notify();
-  });
+  // A subscribed connection can do nothing else, so the feed has its own. On a cluster it ends when
+  // its node is lost; the feed then opens one again, on the same node first, then on the others.
+  let subscriber: Redis | null = null;
+  const failedNodes = new Set<string>();
+  let failuresInARow = 0;
+  let reopenTimer: NodeJS.Timeout | undefined;
+
+  const openFeed = () => {
+    if (closed || subscriber) return;
+    const opened = openSubscriber(redis, 'wxlive-change-feed', failedNodes);
+    // No cluster node known yet: the client's next `ready` tries again.
+    if (!opened) return;
+    const { connection, node } = opened;
+    subscriber = connection;
+    let subscribed = false;
+    connection.on('error', () => undefined);
+    connection.on('message', (_channel: string, nonce: string) => {
+      awaitingEcho.get(nonce)?.();
+      notify();
+    });
+    connection.on('ready', () => {
+      connection.subscribe(channel).then(
+        () => {
+          if (closed) return;
+          live = true;
+          subscribed = true;
+          // Changes made while we were away were not heard: start from nothing.
+          notify();
+        },
+        (error: Error) => {
+          if (!closed)
+            logger.warn({ err: error.message }, 'could not subscribe to the change feed');
+        },
+      );
+    });
+    connection.on('close', () => {
+      if (live && !closed) logger.warn('change feed disconnected; caches are off until it is back');
+      live = false;
+      notify();
+    });
+    connection.once('end', () => {
+      if (subscriber === connection) subscriber = null;
+      if (closed) return;
+      if (subscribed) {
+        failedNodes.clear();
+        failuresInARow = 0;
+      } else {
+        // Back to a node that already failed: every known one has since. Go round them again.
+        if (node !== null && failedNodes.has(node)) failedNodes.clear();
+        if (node !== null) failedNodes.add(node);
+        failuresInARow += 1;
+      }
+      reopenTimer = setTimeout(openFeed, Math.min(failuresInARow * 200, 2_000));
+      reopenTimer.unref();
+    });
+  };
+  openFeed();
 
   // An announcement that could not be sent (Redis unreachable from here, maybe not from the other
   // instances) is sent again as soon as this instance reaches Redis.
   let announcementPending = false;
   redis.on('ready', () => {
+    if (!subscriber) {
+      // The client found Redis again: the feed need not wait out its back-off, and starts over.
+      clearTimeout(reopenTimer);
+      failedNodes.clear();
+      failuresInARow = 0;
+      openFeed();
+    }
     if (!announcementPending || closed) return;
     announcementPending = false;
     redis.publish(channel, randomUUID()).catch(() => {
@@ -99,7 +139,8 @@ export function createChangeFeed(options: {
     async close() {
       closed = true;
       live = false;
-      subscriber.disconnect();
+      clearTimeout(reopenTimer);
+      subscriber?.disconnect();
     },
   };
 }
