@@ -63,6 +63,11 @@ const CONNECTION_ERROR_MESSAGES = [
   /Connection is closed/i,
   /Command timed out/i,
   /Stream isn't writeable/i,
+  // ioredis's Cluster client while the cluster (or the node of a slot) is unreachable.
+  /Cluster isn't ready/i,
+  /None of startup nodes is available/i,
+  /Too many Cluster redirections/i,
+  /CLUSTERDOWN/,
 ];
 
 /** Maps any thrown value to a stable code and a message fit for a client. */
