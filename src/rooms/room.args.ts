@@ -38,7 +38,7 @@ export function assertValidPaging(args: RoomsArgs): void {
   if (offset > MAX_OFFSET) {
     throw new AppError(
       'BAD_USER_INPUT',
-      `page is too deep: (page - 1) × pageSize must be at most ${MAX_OFFSET} (got ${offset})`,
+      `page is too deep: (page - 1) × pageSize must not exceed ${MAX_OFFSET} (got ${offset})`,
     );
   }
 }
