@@ -77,7 +77,7 @@ const envSchema = z.object({
   DEFAULT_ANCHOR_IMG: optionalString.pipe(z.url().optional()),
   /** A room without replays is asked again at most this often while WeChat has none yet. */
   REPLAY_RETRY_MINUTES: positiveInt.default(30),
-  /** ...and no longer once it ended this many days ago. */
+  /** ...and no longer once this many days passed since the first ask that found none. */
   REPLAY_GIVE_UP_DAYS: positiveInt.default(7),
   SYNC_LOCK_TTL_SECONDS: positiveInt.default(60),
   /** List pages read at once once the first page told the total. */
