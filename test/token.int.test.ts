@@ -63,20 +63,26 @@ describe('access token', () => {
     const first = await service.getToken();
     await redis.set(redisKeys.accessToken(appId), 'replaced-by-another-instance', 'EX', 600);
     // Another instance already replaced it: keep theirs, fetch nothing.
-    expect(await service.replaceRejected(first)).toBe('replaced-by-another-instance');
+    expect(await service.replaceRejected(first, { mayForceRefresh: true })).toBe(
+      'replaced-by-another-instance',
+    );
     expect(sim.stats().stableToken).toBe(1);
   });
 
-  it('force-refreshes only when WeChat hands back the token it rejected, within the 30 s spacing', async () => {
+  it('hands back a token WeChat still issues once, and force-refreshes only when it is rejected again', async () => {
     await freshSim();
     const service = tokenService();
     const first = await service.getToken();
-    // WeChat still reports `first` as its current stable token, so a plain fetch returns it again.
-    const second = await service.replaceRejected(first);
+    // WeChat still reports `first` as its current stable token, so a plain fetch returns it again:
+    // on a first rejection it is offered for one retry, without spending a force_refresh.
+    expect(await service.replaceRejected(first, { mayForceRefresh: false })).toBe(first);
+    expect(sim.stats()).toMatchObject({ stableToken: 2, forceRefresh: 0 });
+    // Rejected again: now force_refresh replaces it.
+    const second = await service.replaceRejected(first, { mayForceRefresh: true });
     expect(second).not.toBe(first);
     expect(sim.stats().forceRefresh).toBe(1);
     // Rejected again within 30 s: no second force_refresh, and no token to offer but the bad one.
-    expect(await service.replaceRejected(second!)).toBeNull();
+    expect(await service.replaceRejected(second!, { mayForceRefresh: true })).toBeNull();
     expect(sim.stats().forceRefresh).toBe(1);
   });
 
@@ -109,9 +115,9 @@ describe('token rejected during a call', () => {
       t.sim.injectFault({ endpoint: 'list', kind: 'errcode', errcode: 40001, times: 5 });
       const answer = await t.gql(SYNC_ROOMS, {}, { admin: true });
       expect(answer.errors?.[0]?.extensions).toEqual({ code: 'WECHAT_ERROR', errcode: 40001 });
-      // First try, then one retry with the force-refreshed token; WeChat rejects that too and the
-      // 30 s spacing allows no second force_refresh, so the rejected token is not sent again.
-      expect(t.sim.stats().list).toBe(2);
+      // First try; a retry with the freshly fetched (same) token; one with a force-refreshed
+      // token; then the call gives up: three list calls, one force_refresh, never a loop.
+      expect(t.sim.stats().list).toBe(3);
       expect(t.sim.stats().forceRefresh).toBe(1);
     } finally {
       await t.close();

@@ -513,15 +513,29 @@ describe('the access token rejected mid-sync', () => {
     await expectQuotaGap(a.t, 1);
   });
 
-  it('gives up when every token is rejected, never resending a rejected one, applying nothing', async () => {
+  it('retries a one-off 40001 with the token WeChat still issues, spending no force_refresh', async () => {
+    const a = await arrange();
+    a.t.sim.injectFault(list({ kind: 'errcode', errcode: 40001 }));
+    const answer = await syncRooms(a.t);
+    expect(answer.errors).toBeUndefined();
+    // One plain token fetch (it returns the same token), one retry of the rejected page.
+    await expectApplied(a, answer, {
+      listCalls: CLEAN_LIST_CALLS + 1,
+      report: { tokenCalls: 1 },
+    });
+    expect(a.t.sim.stats()).toMatchObject({ stableToken: 1, forceRefresh: 0 });
+    await expectQuotaGap(a.t, 0);
+  });
+
+  it('gives up after two token replacements when every token is rejected, applying nothing', async () => {
     const a = await arrange();
     a.t.sim.injectFault(list({ kind: 'errcode', errcode: 40001, times: 10 }));
     const answer = await syncRooms(a.t);
     const failure: Failure = { code: 'WECHAT_ERROR', errcode: 40001 };
     expect(seenByClient(answer)).toEqual(failedSync(failure));
-    // The first attempt, then one with the force-refreshed token; the 30 s spacing allows no
-    // second force_refresh, and the rejected token is not sent again.
-    await expectNothingApplied(a, answer, { ...failure, listCalls: 2 });
+    // The first attempt, a retry with the freshly fetched (same) token, one with a force-refreshed
+    // token: at most two extra calls, one force_refresh.
+    await expectNothingApplied(a, answer, { ...failure, listCalls: 3 });
     expect(a.t.sim.stats().forceRefresh).toBe(1);
     // Injected errcodes are counted by the simulator like accepted calls.
     await expectQuotaGap(a.t, 0);

@@ -40,11 +40,17 @@ export interface TokenService {
   getToken(meter?: TokenMeter): Promise<string>;
   /**
    * Called after WeChat rejected `rejected`: drops it from the cache (only if it is still the
-   * cached one) and returns a fresh token. Falls back to force_refresh, within WeChat's budget,
-   * only when WeChat hands the rejected token back; null when the budget leaves no way to get a
-   * token other than the rejected one.
+   * cached one) and returns a freshly fetched token. The stable-token API hands back the same
+   * token while WeChat thinks it valid; that one is returned once for a retry (the rejection may
+   * have been a glitch), and only with `mayForceRefresh` (the freshly fetched token was rejected
+   * too) is it replaced by force_refresh, within WeChat's budget. Null when that budget leaves no
+   * token to try but the rejected one.
    */
-  replaceRejected(rejected: string, meter?: TokenMeter): Promise<string | null>;
+  replaceRejected(
+    rejected: string,
+    options: { mayForceRefresh: boolean },
+    meter?: TokenMeter,
+  ): Promise<string | null>;
   /** For the scheduled job: renews the cached token when it is missing or close to expiry. */
   refreshIfExpiring(): Promise<'refreshed' | 'fresh' | 'locked'>;
   /** Seconds the cached token has left, or null when none is cached. */
@@ -154,14 +160,16 @@ export function createTokenService(options: TokenServiceOptions): TokenService {
       return refresh(meter, false, async () => !(await redis.get(tokenKey)));
     },
 
-    async replaceRejected(rejected, meter) {
+    async replaceRejected(rejected, { mayForceRefresh }, meter) {
       await redis.eval(DELETE_IF_EQUAL, 1, tokenKey, rejected);
       const fresh = await refresh(meter, false, async () => {
         const cached = await redis.get(tokenKey);
         return !cached || cached === rejected;
       });
-      if (fresh !== rejected) return fresh;
-      // WeChat handed back the token it just rejected: only a force refresh replaces it.
+      // force_refresh is scarce (20 a day) and knocks the token out for every instance: not for
+      // a first rejection of a token WeChat still hands out.
+      if (fresh !== rejected || !mayForceRefresh) return fresh;
+      // The freshly fetched token was rejected too: only a force refresh replaces it.
       if (!(await reserveForceRefresh())) {
         logger.warn('access token rejected again, but the force_refresh budget is spent');
         return null;

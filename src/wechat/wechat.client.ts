@@ -37,7 +37,10 @@ const REPLAY_ANSWER_ERRCODES: ReadonlySet<number> = new Set([
   ...EMPTY_LIST_ERRCODES,
   REPLAY_NOT_READY_ERRCODE,
 ]);
-/** Token rejections tolerated per call: one with a fresh token, one after a force refresh. */
+/**
+ * Token rejections tolerated per call: one answered with a freshly fetched token (the same one,
+ * if WeChat still hands it out), one with a force-refreshed token.
+ */
 const MAX_TOKEN_RETRIES = 2;
 
 /** What one piece of work spent on WeChat; the sync records it per run. */
@@ -134,8 +137,12 @@ export function createWechatClient(options: WechatClientOptions): WechatLiveClie
           attempts -= 1;
           logger.warn({ errcode: error.errcode, endpoint }, 'access token rejected, replacing it');
           const rejected = token;
-          const replacement = await withTokenRetries(() => tokens.replaceRejected(rejected, meter));
-          // Resending the token WeChat just rejected would only spend quota on the same answer.
+          // The second rejection in this call came with a freshly fetched token: force_refresh.
+          const mayForceRefresh = tokenRetries > 1;
+          const replacement = await withTokenRetries(() =>
+            tokens.replaceRejected(rejected, { mayForceRefresh }, meter),
+          );
+          // No token but the twice-rejected one: resending it would only spend quota.
           if (replacement === null) throw error;
           token = replacement;
           continue;
