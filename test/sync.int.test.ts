@@ -281,6 +281,15 @@ describe('syncRooms', () => {
     );
   });
 
+  it('stores text that SQL escaping must handle exactly as WeChat sent it', async () => {
+    const tricky = `O'Brien's "直播" \\ back\\slash; -- not a comment */ %_ \u0000end`;
+    const t = await start({ sim: { rooms: roomsFixture(1, { name: tricky, anchor_name: '\\' }) } });
+    await sync(t);
+    const room = (await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1000 })).data!.room;
+    expect(room.name).toBe(tricky);
+    expect(room.anchorName).toBe('\\');
+  });
+
   it('stores instants in UTC, with no 8-hour shift', async () => {
     const t = await start({ sim: { rooms: roomsFixture(1, { start_time: 1_700_000_000 }) } });
     await sync(t);

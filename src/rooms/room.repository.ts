@@ -1,7 +1,9 @@
 import { and, asc, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
 
+import { bulkValues } from '../db/bulk-values.js';
 import type { Database } from '../db/client.js';
-import { rooms, type RoomRow, type StoredReplay } from '../db/schema.js';
+import { rooms, type NewRoomRow, type RoomRow, type StoredReplay } from '../db/schema.js';
 import type { RoomContent } from './room.mapper.js';
 
 /** Rows per bulk statement: large enough to keep round trips few, small enough for max_allowed_packet. */
@@ -144,26 +146,33 @@ const SYNCED_COLUMNS = [
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof RoomRow>;
 
-const snakeCase = (key: string) => key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
-const upsertSet = Object.fromEntries(
-  SYNCED_COLUMNS.map((key) => [key, sql.raw(`values(\`${snakeCase(key)}\`)`)]),
+const upsertAssignments = sql.raw(
+  SYNCED_COLUMNS.map((key) => `\`${toSnakeCase(key)}\` = values(\`${toSnakeCase(key)}\`)`).join(
+    ', ',
+  ),
 );
 
-/** Inserts new rooms and overwrites the WeChat fields of known ones (restoring archived ones). */
+/**
+ * Inserts new rooms and overwrites the WeChat fields of known ones (restoring archived ones). The
+ * rows go through `bulkValues` rather than drizzle's insert builder: a first sync of 10,000 rooms
+ * spent over half a second building their statements.
+ */
 export async function upsertRoomContents(
   db: Executor,
   contents: readonly RoomContent[],
   now: Date,
 ): Promise<void> {
   for (let index = 0; index < contents.length; index += BULK_CHUNK) {
-    const chunk = contents.slice(index, index + BULK_CHUNK).map((content) => ({
+    const chunk = contents.slice(index, index + BULK_CHUNK).map((content): NewRoomRow => ({
       ...content,
       replays: [],
       archivedAt: null,
       createdAt: now,
       updatedAt: now,
     }));
-    await db.insert(rooms).values(chunk).onDuplicateKeyUpdate({ set: upsertSet });
+    await db.execute(
+      sql`insert into ${rooms} ${bulkValues(rooms, chunk)} on duplicate key update ${upsertAssignments}`,
+    );
   }
 }
 

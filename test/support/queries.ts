@@ -33,6 +33,7 @@ export interface RoomJson {
   liveStatus: string;
   startTime: string;
   endTime: string;
+  anchorName: string;
   anchorImg: string | null;
   pinned: boolean;
   goods: Array<{ goodsId: number; name: string; price: number; price2: number; priceType: number }>;

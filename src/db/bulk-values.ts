@@ -1,0 +1,34 @@
+import { getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { toSnakeCase } from 'drizzle-orm/casing';
+import type { MySqlTable } from 'drizzle-orm/mysql-core';
+import mysql from 'mysql2';
+
+type DriverValue = Parameters<typeof mysql.format>[1];
+
+/** A value left out of a row: the column's default, as drizzle's insert builder writes it. */
+const DEFAULT = mysql.raw('default');
+
+/**
+ * The `(columns) values (…), (…)` part of a multi-row INSERT, for bulk writes of thousands of rows.
+ * drizzle's insert builder spends about 2.5 µs on every value (30 ms for 500 rooms); here each
+ * value goes through its column's own driver mapping (JSON, UTC datetimes) and is escaped by
+ * mysql2's `format`, the escaping mysql2 applies to drizzle's parameters anyway: about 5 ms.
+ */
+export function bulkValues<Table extends MySqlTable>(
+  table: Table,
+  rows: ReadonlyArray<Table['$inferInsert']>,
+): SQL {
+  const columns = Object.entries(getTableColumns(table));
+  const names = columns.map(
+    ([key, column]) => `\`${column.keyAsName ? toSnakeCase(key) : column.name}\``,
+  );
+  const tuples = rows.map((row) =>
+    columns.map(([key, column]): DriverValue => {
+      const value = (row as Record<string, unknown>)[key];
+      if (value === undefined) return DEFAULT;
+      return value === null ? null : (column.mapToDriverValue(value) as DriverValue);
+    }),
+  );
+  // mysql2 expands an array of arrays into "(a, b), (c, d)"; 'Z' writes any Date left as UTC.
+  return sql.raw(`(${names.join(', ')}) values ${mysql.format('?', [tuples], false, 'Z')}`);
+}
