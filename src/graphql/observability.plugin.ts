@@ -58,6 +58,8 @@ export function observeCachedAnswer(
 ): (hit: { requestId: string; operationName: string; seconds: number }) => void {
   return ({ requestId, operationName, seconds }) => {
     metrics.observeGraphQL({ name: operationName, seconds, errorCodes: [], cached: true });
+    // The hottest path there is: build the log line only when it is written.
+    if (!logger.isLevelEnabled('debug')) return;
     logger.debug(
       {
         requestId,
