@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 import { freePort, spawnWatched, waitUntil, type WatchedProcess } from './processes.js';
+import { throwawayRedisArgs } from './private-redis.js';
 
 /**
  * A Redis Cluster of a test's own: masters without replicas on free ports, in a temporary
@@ -83,32 +84,23 @@ export async function createPrivateRedisCluster(
   async function startNodes(): Promise<void> {
     outputs.push(...servers.map((server) => server.output()));
     servers = clientPorts.map((port, index) =>
-      spawnWatched('redis-server', [
-        '--port',
-        String(port),
-        '--cluster-port',
-        String(ports[masters + index]),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, `nodes-${port}.conf`),
-        '--cluster-node-timeout',
-        '5000',
-        // The slots of the other masters stay served while one is down (there are no replicas).
-        '--cluster-require-full-coverage',
-        'no',
-        ...(password ? ['--requirepass', password, '--masterauth', password] : []),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--daemonize',
-        'no',
-      ]),
+      spawnWatched(
+        'redis-server',
+        throwawayRedisArgs(port, dir, [
+          '--cluster-port',
+          String(ports[masters + index]),
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '5000',
+          // The slots of the other masters stay served while one is down (there are no replicas).
+          '--cluster-require-full-coverage',
+          'no',
+          ...(password ? ['--requirepass', password, '--masterauth', password] : []),
+        ]),
+      ),
     );
     for (const [index, port] of clientPorts.entries()) {
       const server = servers[index]!;

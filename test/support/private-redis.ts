@@ -44,6 +44,28 @@ export function redisAnswers(port: number, timeoutMs = 500): Promise<boolean> {
 }
 
 /**
+ * The command line of a redis-server that belongs to one test: loopback only, in the foreground
+ * (so the test owns the process), keeping nothing on disk but what `extra` asks for.
+ */
+export function throwawayRedisArgs(port: number, dir: string, extra: string[] = []): string[] {
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    ...extra,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+  ];
+}
+
+/**
  * Reserves a port and a directory for a private Redis; `start` (default true) also starts it. With
  * `start: false` the URL points at a port nothing listens on yet, for "Redis is down at start-up".
  */
@@ -62,20 +84,7 @@ export async function createPrivateRedis({ start = true } = {}): Promise<Private
     async start() {
       if (running()) return;
       if (server) outputs.push(server.output());
-      const started = spawnWatched('redis-server', [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        dir,
-        '--daemonize',
-        'no',
-      ]);
+      const started = spawnWatched('redis-server', throwawayRedisArgs(port, dir));
       server = started;
       await waitUntil(`private redis on port ${port}`, () => redisAnswers(port), {
         giveUpIf: () =>
