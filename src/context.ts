@@ -1,8 +1,8 @@
 import type { RoomService } from './rooms/room.service.js';
 import type { SyncService } from './sync/sync.service.js';
-import type { QuotaService } from './wechat/quota.service.js';
+import type { QuotaService } from './quota/quota.service.js';
 import type { Database } from './db/client.js';
-import type { AdminCheck } from './graphql/admin-auth.js';
+import type { AdminCheck } from './http/admin-auth.js';
 
 /** The services resolvers reach through the GraphQL context, built once by the composition root. */
 export interface AppServices {

@@ -9,7 +9,7 @@ import { redisKeys } from './redis/keys.js';
 import { createRoomService } from './rooms/room.service.js';
 import { createSyncService } from './sync/sync.service.js';
 import type { RetryPolicy } from './wechat/backoff.js';
-import { createQuotaService } from './wechat/quota.service.js';
+import { createQuotaService } from './quota/quota.service.js';
 import { createTokenService, type TokenService } from './wechat/token.service.js';
 import { createWechatClient } from './wechat/wechat.client.js';
 import { createWechatHttp } from './wechat/wechat.http.js';

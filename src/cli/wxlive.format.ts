@@ -1,6 +1,6 @@
 import type { RoomRow, SyncRunRow } from '../db/schema.js';
 import type { SyncReport } from '../sync/sync.service.js';
-import type { QuotaSnapshot } from '../wechat/quota.service.js';
+import type { QuotaSnapshot } from '../quota/quota.service.js';
 
 /** `850 ms`, `1.9 s`, `2 min 05 s`: short enough for a table column. */
 export function formatDuration(ms: number): string {

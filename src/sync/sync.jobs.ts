@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { AppError, classifyError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
-import type { QuotaService } from '../wechat/quota.service.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import type { SyncService } from './sync.service.js';
 
 export interface SyncJobOptions {

@@ -22,7 +22,7 @@ import {
   type ReplayCheck,
   type StoredRoomState,
 } from '../rooms/room.repository.js';
-import type { QuotaService } from '../wechat/quota.service.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import { newCallMeter, type CallMeter, type WechatLiveClient } from '../wechat/wechat.client.js';
 import {
   QuotaExhaustedError,

@@ -7,7 +7,7 @@ import {
   untilNextMinute,
   type RetryPolicy,
 } from './backoff.js';
-import type { QuotaService } from './quota.service.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenMeter, TokenService } from './token.service.js';
 import {
   EMPTY_LIST_ERRCODES,

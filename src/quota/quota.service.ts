@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
-import { chinaDay, msUntilChinaMidnight } from './wechat-time.js';
-import { QuotaExhaustedError } from './wechat.errors.js';
+import { chinaDay, msUntilChinaMidnight } from '../wechat/wechat-time.js';
+import { QuotaExhaustedError } from '../wechat/wechat.errors.js';
 
 /** Keys outlive their China day by an hour, so a call at 23:59:59 is never counted twice. */
 const KEY_GRACE_MS = 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLContext } from '../context.js';
 import { classifyError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../observability/metrics.js';
+import type { Metrics } from './metrics.js';
 
 /**
  * Per operation: one debug log line with the request id, a metrics sample (name, duration, error
