@@ -8,7 +8,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import type { ScheduledTask } from 'node-cron';
 
 import type { Config } from './config.js';
-import type { AppServices, GraphQLContext } from './context.js';
+import type { GraphQLContext } from './context.js';
 import type { DbHandle } from './db/client.js';
 import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
 import { classifyError } from './errors.js';
@@ -17,7 +17,7 @@ import { createFormatError } from './graphql/format-error.js';
 import { observabilityPlugin, observeCachedAnswer } from './observability/observability.plugin.js';
 import { createHttpServer } from './http/http-server.js';
 import { createResponseCache, type ResponseCache } from './http/response-cache.js';
-import { createCoreServices } from './services.js';
+import { createServices, type Services } from './services.js';
 import { buildAppSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
@@ -28,7 +28,7 @@ import { scheduleTokenRefreshJob } from './wechat/token.jobs.js';
 import type { TokenService } from './wechat/token.service.js';
 
 export interface App {
-  services: AppServices;
+  services: Services;
   responseCache: ResponseCache;
   tokens: TokenService;
   db: DbHandle;
@@ -56,9 +56,9 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   const { logger } = options;
   if (options.migrate ?? true) await migrateDatabase(config.databaseUrl);
   const metrics = createMetrics();
-  const core = createCoreServices(config, { logger, metrics, wechatRetry: options.wechatRetry });
-  const { services, tokens, db, redis, changeFeed } = core;
-  if (!(await core.ready())) {
+  const services = createServices(config, { logger, metrics, wechatRetry: options.wechatRetry });
+  const { tokens, db, redis, changeFeed } = services;
+  if (!(await services.ready())) {
     logger.warn('Redis is not reachable yet; serving reads from MySQL until it is');
   }
   const { sync, quota } = services;
@@ -187,7 +187,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
         httpServer.closeAllConnections();
       }
       await apollo.stop();
-      await core.close();
+      await services.close();
     },
   };
 }

@@ -1,22 +1,9 @@
-import type { RoomService } from './rooms/room.service.js';
-import type { SyncService } from './sync/sync.service.js';
-import type { QuotaService } from './quota/quota.service.js';
-import type { Database } from './db/client.js';
 import type { AdminCheck } from './http/admin-auth.js';
-
-/** The services resolvers reach through the GraphQL context, built once by the composition root. */
-export interface AppServices {
-  appId: string;
-  db: Database;
-  rooms: RoomService;
-  sync: SyncService;
-  quota: QuotaService;
-  defaultAnchorImg: string | null;
-}
+import type { Services } from './services.js';
 
 export interface GraphQLContext {
   requestId: string;
   /** `admin` when the request carried `Authorization: Bearer <ADMIN_TOKEN>`. */
   auth: AdminCheck;
-  services: AppServices;
+  services: Services;
 }

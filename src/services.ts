@@ -1,23 +1,30 @@
 import type { Config } from './config.js';
-import type { AppServices } from './context.js';
 import { createDb, type DbHandle } from './db/client.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createChangeFeed, type ChangeFeed } from './redis/change-feed.js';
 import { createRedis, whenRedisReady, type RedisClient } from './redis/client.js';
 import { redisKeys } from './redis/keys.js';
-import { createRoomService } from './rooms/room.service.js';
-import { createSyncService } from './sync/sync.service.js';
+import { createRoomService, type RoomService } from './rooms/room.service.js';
+import { createSyncService, type SyncService } from './sync/sync.service.js';
 import type { RetryPolicy } from './wechat/backoff.js';
-import { createQuotaService } from './quota/quota.service.js';
+import { createQuotaService, type QuotaService } from './quota/quota.service.js';
 import { createTokenService, type TokenService } from './wechat/token.service.js';
 import { createWechatClient } from './wechat/wechat.client.js';
 import { createWechatHttp } from './wechat/wechat.http.js';
 
-/** Everything the server and the admin CLI share: pools, WeChat client and the domain services. */
-export interface CoreServices {
-  services: AppServices;
+/**
+ * Everything the server, the admin CLI and the resolvers (through the GraphQL context) share: the
+ * domain services and the pools they run on. Built once per process by `createServices`.
+ */
+export interface Services {
+  appId: string;
+  rooms: RoomService;
+  sync: SyncService;
+  quota: QuotaService;
   tokens: TokenService;
+  /** `anchorImg` shown when WeChat gives none. */
+  defaultAnchorImg: string | null;
   db: DbHandle;
   redis: RedisClient;
   changeFeed: ChangeFeed;
@@ -27,7 +34,7 @@ export interface CoreServices {
   close(): Promise<void>;
 }
 
-export interface CoreServicesOptions {
+export interface ServicesOptions {
   logger: Logger;
   /** Where WeChat calls and sync runs are counted (the server's /metrics); optional for tools. */
   metrics?: Metrics;
@@ -36,7 +43,7 @@ export interface CoreServicesOptions {
 }
 
 /** Builds the shared services from config; nothing listens and nothing is scheduled. */
-export function createCoreServices(config: Config, options: CoreServicesOptions): CoreServices {
+export function createServices(config: Config, options: ServicesOptions): Services {
   const { logger } = options;
   const db = createDb(config.databaseUrl);
   const redis = createRedis(config.redisUrl, {
@@ -98,18 +105,13 @@ export function createCoreServices(config: Config, options: CoreServicesOptions)
     defaultAnchorImg: config.defaultAnchorImg,
     onDataChanged: announceChange,
   });
-  const services: AppServices = {
+  return {
     appId,
-    db: db.db,
     rooms,
     sync,
     quota,
-    defaultAnchorImg: config.defaultAnchorImg,
-  };
-
-  return {
-    services,
     tokens,
+    defaultAnchorImg: config.defaultAnchorImg,
     db,
     redis,
     changeFeed,

@@ -1,6 +1,6 @@
 import { databaseName } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
-import type { CoreServices } from '../services.js';
+import type { Services } from '../services.js';
 import { listSyncRuns } from '../sync/sync-run.repository.js';
 import type { SyncProgressReporter } from './sync.progress.js';
 import {
@@ -20,12 +20,12 @@ export type PrintLine = (line: string) => void;
  */
 
 export async function syncCommand(
-  core: CoreServices,
+  services: Services,
   print: PrintLine,
   progress: SyncProgressReporter,
 ): Promise<void> {
   try {
-    const report = await core.services.sync.syncRooms('cli', {
+    const report = await services.sync.syncRooms('cli', {
       onProgress: (state) => progress.update(state),
     });
     progress.stop();
@@ -37,33 +37,34 @@ export async function syncCommand(
 }
 
 export async function replayCommand(
-  core: CoreServices,
+  services: Services,
   print: PrintLine,
   roomId: number,
 ): Promise<void> {
-  const room = await core.services.sync.syncReplay(roomId);
+  const room = await services.sync.syncReplay(roomId);
   for (const line of formatReplays(room)) print(line);
 }
 
 export async function pinCommand(
-  core: CoreServices,
+  services: Services,
   print: PrintLine,
   roomId: number,
   pinned: boolean,
 ): Promise<void> {
-  print(formatPinned(await core.services.rooms.pinRoom(roomId, pinned)));
+  print(formatPinned(await services.rooms.pinRoom(roomId, pinned)));
 }
 
-export async function quotaCommand(core: CoreServices, print: PrintLine): Promise<void> {
-  print(formatQuota(await core.services.quota.snapshot()));
+export async function quotaCommand(services: Services, print: PrintLine): Promise<void> {
+  print(formatQuota(await services.quota.snapshot()));
 }
 
 export async function runsCommand(
-  core: CoreServices,
+  services: Services,
   print: PrintLine,
   limit: number,
 ): Promise<void> {
-  const { appId, db } = core.services;
+  const { appId } = services;
+  const { db } = services.db;
   const runs = await listSyncRuns(db, appId, limit);
   if (runs.length === 0) {
     print(`no sync runs recorded for ${appId} yet`);

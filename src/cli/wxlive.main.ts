@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, loadDatabaseUrl, loadDotEnvFile } from '../config.js';
 import { classifyError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { createCoreServices, type CoreServices } from '../services.js';
+import { createServices, type Services } from '../services.js';
 import { createSyncProgress, type CliStream, type SyncProgressReporter } from './sync.progress.js';
 import {
   migrateCommand,
@@ -36,7 +36,7 @@ const fail = (reason: string) => void stderr.write(`wxlive: ${oneLine(reason)}\n
 
 /** Set while a sync draws progress, so log lines and an interruption do not tear its bar. */
 let progress: SyncProgressReporter | null = null;
-let core: CoreServices | null = null;
+let services: Services | null = null;
 let running: WxliveCommand['name'] | null = null;
 let verbose = false;
 /**
@@ -83,8 +83,8 @@ async function main(argv: readonly string[]): Promise<number> {
     progress?.stop();
     progress = null;
     closing = true;
-    await core?.close().catch(() => undefined);
-    core = null;
+    await services?.close().catch(() => undefined);
+    services = null;
   }
 }
 
@@ -112,26 +112,26 @@ async function run(command: WxliveCommand): Promise<void> {
     pretty: false,
     destination: { write: (line: string) => writeLog(line) },
   });
-  core = createCoreServices(config, { logger });
+  services = createServices(config, { logger });
   // Commands are not queued while Redis connects: wait for it (bounded) before the first one.
-  await core.ready();
+  await services.ready();
 
   switch (command.name) {
     case 'sync':
       progress = createSyncProgress({ stdout, stderr });
-      await syncCommand(core, print, progress);
+      await syncCommand(services, print, progress);
       return;
     case 'replay':
-      await replayCommand(core, print, command.roomId);
+      await replayCommand(services, print, command.roomId);
       return;
     case 'pin':
-      await pinCommand(core, print, command.roomId, command.pinned);
+      await pinCommand(services, print, command.roomId, command.pinned);
       return;
     case 'quota':
-      await quotaCommand(core, print);
+      await quotaCommand(services, print);
       return;
     case 'runs':
-      await runsCommand(core, print, command.limit);
+      await runsCommand(services, print, command.limit);
       return;
   }
 }

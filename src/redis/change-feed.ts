@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import type { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
-import { openSubscriber, type RedisClient } from './client.js';
+import { COMMAND_TIMEOUT_MS, CONNECT_TIMEOUT_MS, type RedisClient } from './client.js';
 
 /** How long `publish` waits to see its own message come back: by then Redis has fanned it out. */
 const ECHO_WAIT_MS = 250;
@@ -143,4 +143,56 @@ export function createChangeFeed(options: {
       subscriber?.disconnect();
     },
   };
+}
+
+interface Subscriber {
+  connection: Redis;
+  /** The cluster node it is connected to (`host:port`); null on a single Redis. */
+  node: string | null;
+}
+
+/**
+ * A connection of its own for SUBSCRIBE (a subscribed connection can do nothing else), or null
+ * while a cluster client knows no node yet (try again on its next `ready`).
+ *
+ * On a single Redis it is a duplicate of the client and reconnects like it. On a cluster it is a
+ * plain connection to one master: any node hears every PUBLISH, which the cluster bus fans out.
+ * Every instance picks the same one, the first master by address not in `avoid` (nodes that just
+ * failed; the first of all when every one did), so that a publisher hearing its own message knows
+ * that the other instances have been sent it too, as on a single Redis. The connection ends
+ * (`end`) instead of reconnecting, so that the caller can move on when that node is gone for good.
+ * ioredis's own cluster subscriber moves on by itself, but silently: a listener could not tell
+ * that it missed messages in between.
+ */
+function openSubscriber(
+  redis: RedisClient,
+  connectionName: string,
+  avoid: ReadonlySet<string> = new Set(),
+): Subscriber | null {
+  if (!(redis instanceof Cluster)) {
+    return { connection: redis.duplicate({ connectionName }), node: null };
+  }
+  const masters = redis
+    .nodes('master')
+    .map((node) => ({ node, address: `${node.options.host}:${node.options.port}` }))
+    // By code unit, not localeCompare: instances on machines with other locales must agree.
+    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  const chosen = masters.find(({ address }) => !avoid.has(address)) ?? masters[0];
+  if (!chosen) return null;
+  const { host, port, username, password, tls } = chosen.node.options;
+  const connection = new Redis({
+    host,
+    port,
+    username,
+    password,
+    tls,
+    connectionName,
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    commandTimeout: COMMAND_TIMEOUT_MS,
+    retryStrategy: () => null,
+  });
+  return { connection, node: chosen.address };
 }

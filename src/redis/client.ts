@@ -2,8 +2,8 @@ import { Cluster, Redis } from 'ioredis';
 
 /**
  * One Redis (reached directly or through Sentinel) or a Redis Cluster. Both take the commands the
- * service sends alike; the one thing that differs, a second connection for pub/sub, goes through
- * `openSubscriber`.
+ * service sends alike; the one thing that differs, a second connection for pub/sub, is opened by
+ * the change feed (`change-feed.ts`).
  */
 export type RedisClient = Redis | Cluster;
 
@@ -27,8 +27,8 @@ export interface CreateRedisOptions {
   cluster?: { nodes: ReadonlyArray<RedisAddress> } | null;
 }
 
-const CONNECT_TIMEOUT_MS = 3_000;
-const COMMAND_TIMEOUT_MS = 3_000;
+export const CONNECT_TIMEOUT_MS = 3_000;
+export const COMMAND_TIMEOUT_MS = 3_000;
 const reconnectDelay = (attempt: number) => Math.min(attempt * 200, 2_000);
 
 /**
@@ -87,58 +87,6 @@ export function createRedis(redisUrl: string, options: CreateRedisOptions = {}):
   // Without a listener ioredis prints every reconnect failure as an unhandled error event.
   redis.on('error', () => undefined);
   return redis;
-}
-
-export interface Subscriber {
-  connection: Redis;
-  /** The cluster node it is connected to (`host:port`); null on a single Redis. */
-  node: string | null;
-}
-
-/**
- * A connection of its own for SUBSCRIBE (a subscribed connection can do nothing else), or null
- * while a cluster client knows no node yet (try again on its next `ready`).
- *
- * On a single Redis it is a duplicate of the client and reconnects like it. On a cluster it is a
- * plain connection to one master: any node hears every PUBLISH, which the cluster bus fans out.
- * Every instance picks the same one, the first master by address not in `avoid` (nodes that just
- * failed; the first of all when every one did), so that a publisher hearing its own message knows
- * that the other instances have been sent it too, as on a single Redis. The connection ends
- * (`end`) instead of reconnecting, so that the caller can move on when that node is gone for good.
- * ioredis's own cluster subscriber moves on by itself, but silently: a listener could not tell
- * that it missed messages in between.
- */
-export function openSubscriber(
-  redis: RedisClient,
-  connectionName: string,
-  avoid: ReadonlySet<string> = new Set(),
-): Subscriber | null {
-  if (!(redis instanceof Cluster)) {
-    return { connection: redis.duplicate({ connectionName }), node: null };
-  }
-  const masters = redis
-    .nodes('master')
-    .map((node) => ({ node, address: `${node.options.host}:${node.options.port}` }))
-    // By code unit, not localeCompare: instances on machines with other locales must agree.
-    .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-  const chosen = masters.find(({ address }) => !avoid.has(address)) ?? masters[0];
-  if (!chosen) return null;
-  const { host, port, username, password, tls } = chosen.node.options;
-  const connection = new Redis({
-    host,
-    port,
-    username,
-    password,
-    tls,
-    connectionName,
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    retryStrategy: () => null,
-  });
-  return { connection, node: chosen.address };
 }
 
 /**

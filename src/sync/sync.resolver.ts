@@ -57,6 +57,6 @@ export class SyncResolver {
         `limit must be between 1 and ${MAX_RUNS} (got ${limit})`,
       );
     }
-    return listSyncRuns(ctx.services.db, ctx.services.appId, limit);
+    return listSyncRuns(ctx.services.db.db, ctx.services.appId, limit);
   }
 }
