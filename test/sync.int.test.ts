@@ -404,6 +404,27 @@ describe('replays', () => {
     );
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
+
+  it('serves a replay whose creation time is WeChat\'s "unknown" sentinel with createTime null', async () => {
+    const t = await start({ sim: { rooms: [endedRoom(1)] } });
+    await sync(t);
+    t.sim.setReplays(1, [
+      {
+        create_time: '2106-02-07T14:28:15',
+        expire_time: '2106-02-07T14:28:15',
+        media_url: 'https://vod.example/unknown-age.mp4',
+      },
+    ]);
+    const answer = await t.gql<{ syncReplay: RoomJson }>(
+      'mutation { syncReplay(roomId: 1) { replays { mediaUrl createTime expireTime } } }',
+      {},
+      { admin: true },
+    );
+    expect(answer.errors).toBeUndefined();
+    expect(answer.data!.syncReplay.replays).toEqual([
+      { mediaUrl: 'https://vod.example/unknown-age.mp4', createTime: null, expireTime: null },
+    ]);
+  });
 });
 
 describe('secrets', () => {

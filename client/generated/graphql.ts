@@ -15,14 +15,14 @@ export type LiveStatus =
 
 export type RoomCardFragment = { roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean };
 
-export type RoomDetailFragment = { roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string, expireTime: string | null }> };
+export type RoomDetailFragment = { roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string | null, expireTime: string | null }> };
 
 export type RoomQueryVariables = Exact<{
   roomId: number;
 }>;
 
 
-export type RoomQuery = { room: { roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string, expireTime: string | null }> } | null };
+export type RoomQuery = { room: { roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string | null, expireTime: string | null }> } | null };
 
 export type RoomsQueryVariables = Exact<{
   page?: number | null | undefined;
@@ -31,7 +31,7 @@ export type RoomsQueryVariables = Exact<{
 }>;
 
 
-export type RoomsQuery = { rooms: { totalCount: number, page: number, pageSize: number, items: Array<{ roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string, expireTime: string | null }> }> } };
+export type RoomsQuery = { rooms: { totalCount: number, page: number, pageSize: number, items: Array<{ roomId: number, name: string, coverImg: string, shareImg: string, liveStatus: LiveStatus, startTime: string, endTime: string, anchorName: string, anchorImg: string | null, pinned: boolean, goods: Array<{ goodsId: number, name: string, coverImg: string, url: string, price: number, price2: number, priceType: number }>, replays: Array<{ mediaUrl: string, createTime: string | null, expireTime: string | null }> }> } };
 
 export type RoomCardsQueryVariables = Exact<{
   page?: number | null | undefined;

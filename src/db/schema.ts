@@ -13,6 +13,8 @@ import {
   varchar,
 } from 'drizzle-orm/mysql-core';
 
+import type { StoredGoods } from '../wechat/wechat.schemas.js';
+
 /**
  * JSON stored in a JSON column. MariaDB implements JSON as LONGTEXT, so the driver hands back a
  * string there and an object on MySQL 8: accept both.
@@ -24,22 +26,10 @@ const jsonColumn = <T>() =>
     fromDriver: (value) => (typeof value === 'string' ? JSON.parse(value) : value) as T,
   });
 
-/** A product shown in a room, as WeChat gives it (prices in fen). */
-export interface StoredGoods {
-  goodsId: number;
-  name: string;
-  coverImg: string;
-  url: string;
-  price: number;
-  price2: number;
-  priceType: number;
-  thirdPartyAppid: string;
-}
-
-/** One replay segment; `expireTime` null when WeChat gives its "unknown" sentinel. */
+/** One replay segment; a time is null when WeChat gives its "unknown" sentinel. */
 export interface StoredReplay {
   mediaUrl: string;
-  createTime: string;
+  createTime: string | null;
   expireTime: string | null;
 }
 
@@ -71,6 +61,7 @@ export const rooms = mysqlTable(
     closeReplay: boolean().notNull().default(false),
     isFeedsPublic: boolean().notNull().default(false),
     createrOpenid: varchar({ length: 128 }).notNull().default(''),
+    /** WeChat's goods, mapped as `wechat.schemas.ts` defines. */
     goods: jsonColumn<StoredGoods[]>()().notNull(),
     replays: jsonColumn<StoredReplay[]>()().notNull(),
     /** Hash of the WeChat fields above: lets a sync skip rows that did not change. */

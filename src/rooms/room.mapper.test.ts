@@ -62,6 +62,33 @@ describe('roomContentFromWechat', () => {
     ]);
   });
 
+  it('hashes content exactly as before the room shape was derived from the wire schema', () => {
+    // Figures taken from the previous hand-written mapper: a different hash would make the first
+    // sync after an upgrade rewrite every room.
+    const full = wechatRoomSchema.parse({
+      ...rawRoom,
+      anchor_img: 'https://img/a.jpg',
+      live_type: 1,
+      close_comment: 1,
+      is_feeds_public: 1,
+      creater_openid: 'oX',
+      feeds_img: 'https://img/f.jpg',
+    });
+    const minimal = wechatRoomSchema.parse({
+      roomid: 7,
+      name: 'n',
+      live_status: 101,
+      start_time: 1,
+      end_time: 2,
+    });
+    expect(roomContentFromWechat('wxapp', full).contentHash).toBe(
+      '1d0ee60cc37dffec24c2ac7f0d9cad700d2e8927',
+    );
+    expect(roomContentFromWechat('wxapp', minimal).contentHash).toBe(
+      '6fb2de1dd3c629f6491e58699a0d67d4798bc21a',
+    );
+  });
+
   it('gives the same hash for the same content and a new one when a field changes', () => {
     const first = roomContentFromWechat('wxapp', rawRoom).contentHash;
     expect(roomContentFromWechat('wxapp', { ...rawRoom }).contentHash).toBe(first);
@@ -97,6 +124,17 @@ describe('replaysFromWechat', () => {
         expireTime: '2021-11-11T03:00:00.000Z',
       },
       { mediaUrl: 'https://v/b.m3u8', createTime: '2020-11-11T03:49:55.000Z', expireTime: null },
+    ]);
+  });
+
+  it('stores a creation time at the "unknown" sentinel as null and lists such segments last', () => {
+    const replays = replaysFromWechat([
+      { create_time: '2106-02-07T14:28:15', expire_time: '2106-02-07T14:28:15', media_url: 'u' },
+      { create_time: '2020-11-11T03:00:00Z', expire_time: '2106-02-07T14:28:15', media_url: 'k' },
+    ]);
+    expect(replays).toEqual([
+      { mediaUrl: 'k', createTime: '2020-11-11T03:00:00.000Z', expireTime: null },
+      { mediaUrl: 'u', createTime: null, expireTime: null },
     ]);
   });
 
@@ -138,6 +176,14 @@ describe('roomViewFromRow', () => {
       roomViewFromRow({ ...row, anchorImg: 'https://a.png' }, 'https://default/anchor.png')
         .anchorImg,
     ).toBe('https://a.png');
+  });
+
+  it('reads a creation time stored as the epoch by earlier versions as unknown', () => {
+    const legacy = {
+      ...row,
+      replays: [{ mediaUrl: 'm', createTime: '1970-01-01T00:00:00.000Z', expireTime: null }],
+    };
+    expect(roomViewFromRow(legacy, null).replays[0]?.createTime).toBeNull();
   });
 
   it('turns stored replay times into Dates and keeps unknown expiry null', () => {

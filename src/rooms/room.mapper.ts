@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 
-import type { NewRoomRow, RoomRow, StoredGoods, StoredReplay } from '../db/schema.js';
-import { fromUnixSeconds, parseReplayTime } from '../wechat/wechat-time.js';
+import type { NewRoomRow, RoomRow, StoredReplay } from '../db/schema.js';
+import { parseReplayTime } from '../wechat/wechat-time.js';
 import { WechatResponseShapeError } from '../wechat/wechat.errors.js';
-import type { WechatReplay, WechatRoom } from '../wechat/wechat.schemas.js';
+import {
+  roomColumnsFromWechat,
+  type RoomColumns,
+  type WechatReplay,
+  type WechatRoom,
+} from '../wechat/wechat.schemas.js';
 
 /**
  * Pure conversions WeChat raw → row → API object. Storage shape and API shape stay separate so
@@ -46,54 +51,22 @@ export function liveStatusCode(status: LiveStatus): number {
   return code;
 }
 
-/** The WeChat-owned columns of a room (no pin, replays or bookkeeping). */
-export type RoomContent = Omit<
-  NewRoomRow,
-  | 'pinned'
-  | 'replays'
-  | 'replaysCheckedAt'
-  | 'replaysFirstCheckedAt'
-  | 'archivedAt'
-  | 'createdAt'
-  | 'updatedAt'
->;
+/** The WeChat-owned columns of a room, its app and their hash (no pin, replays or bookkeeping). */
+export type RoomContent = { appId: string } & RoomColumns & { contentHash: string };
+
+// Compile-time guard: every column derived from WeChat's room exists in the `rooms` table and
+// takes the value the wire mapping gives it.
+const syncedColumnsFitTable: RoomColumns extends Pick<NewRoomRow, keyof RoomColumns>
+  ? true
+  : never = true;
+void syncedColumnsFitTable;
 
 export function roomContentFromWechat(appId: string, room: WechatRoom): RoomContent {
-  const goods: StoredGoods[] = room.goods.map((item) => ({
-    goodsId: item.goods_id,
-    name: item.name,
-    coverImg: item.cover_img,
-    url: item.url,
-    price: item.price,
-    price2: item.price2,
-    priceType: item.price_type,
-    thirdPartyAppid: item.third_party_appid,
-  }));
-  const content = {
-    appId,
-    roomId: room.roomid,
-    name: room.name,
-    coverImg: room.cover_img,
-    shareImg: room.share_img,
-    feedsImg: room.feeds_img,
-    liveStatus: room.live_status,
-    startTime: fromUnixSeconds(room.start_time),
-    endTime: fromUnixSeconds(room.end_time),
-    anchorName: room.anchor_name,
-    anchorImg: room.anchor_img ? room.anchor_img : null,
-    liveType: room.live_type,
-    closeLike: room.close_like === 1,
-    closeGoods: room.close_goods === 1,
-    closeComment: room.close_comment === 1,
-    closeKf: room.close_kf === 1,
-    closeReplay: room.close_replay === 1,
-    isFeedsPublic: room.is_feeds_public === 1,
-    createrOpenid: room.creater_openid,
-    goods,
-  };
+  const content = { appId, ...roomColumnsFromWechat(room) };
   return { ...content, contentHash: hashContent(content) };
 }
 
+/** Over the columns in field order (`wechat.schemas.ts`): the order is part of the hash. */
 function hashContent(content: Omit<RoomContent, 'contentHash'>): string {
   return createHash('sha1').update(JSON.stringify(content)).digest('hex');
 }
@@ -123,47 +96,56 @@ export function replaysFromWechat(replays: readonly WechatReplay[]): StoredRepla
     }
     stored.push({
       mediaUrl: replay.media_url,
-      // A creation time at the sentinel is as unknown as an expiry; keep the raw text's instant out.
-      createTime: (created ?? new Date(0)).toISOString(),
+      // A creation time at the sentinel is as unknown as an expiry.
+      createTime: created ? created.toISOString() : null,
       expireTime: expires ? expires.toISOString() : null,
     });
   });
-  return stored.sort((a, b) => a.createTime.localeCompare(b.createTime));
+  // Oldest first; segments of unknown age last, in WeChat's order (the sort is stable).
+  return stored.sort((a, b) =>
+    a.createTime === null || b.createTime === null
+      ? Number(a.createTime === null) - Number(b.createTime === null)
+      : a.createTime.localeCompare(b.createTime),
+  );
 }
 
-/** What the GraphQL layer shows of a room. */
-export interface RoomView {
-  roomId: number;
-  name: string;
-  coverImg: string;
-  shareImg: string;
-  liveStatus: LiveStatus;
-  startTime: Date;
-  endTime: Date;
-  anchorName: string;
-  anchorImg: string | null;
-  goods: StoredGoods[];
-  replays: Array<{ mediaUrl: string; createTime: Date; expireTime: Date | null }>;
-  pinned: boolean;
+/**
+ * Earlier versions stored an unknown creation time as the Unix epoch: no replay was made in 1970,
+ * so that instant reads as unknown too (no data migration needed).
+ */
+function knownInstant(iso: string | null): Date | null {
+  if (iso === null) return null;
+  const at = new Date(iso);
+  return at.getTime() === 0 ? null : at;
 }
+
+export interface ReplayView {
+  mediaUrl: string;
+  /** Null when WeChat gives its "unknown" sentinel. */
+  createTime: Date | null;
+  expireTime: Date | null;
+}
+
+/**
+ * What the GraphQL layer shows of a room: the stored row, with the status named, the default
+ * anchor image applied and replay times parsed. The GraphQL `Room` type exposes the fields it
+ * declares; a new column reaches the API by adding its field there.
+ */
+export type RoomView = Omit<RoomRow, 'liveStatus' | 'anchorImg' | 'replays'> & {
+  liveStatus: LiveStatus;
+  anchorImg: string | null;
+  replays: ReplayView[];
+};
 
 export function roomViewFromRow(row: RoomRow, defaultAnchorImg: string | null): RoomView {
   return {
-    roomId: row.roomId,
-    name: row.name,
-    coverImg: row.coverImg,
-    shareImg: row.shareImg,
+    ...row,
     liveStatus: liveStatusFromCode(row.liveStatus),
-    startTime: row.startTime,
-    endTime: row.endTime,
-    anchorName: row.anchorName,
     anchorImg: row.anchorImg ?? defaultAnchorImg,
-    goods: row.goods,
     replays: row.replays.map((replay) => ({
       mediaUrl: replay.mediaUrl,
-      createTime: new Date(replay.createTime),
-      expireTime: replay.expireTime === null ? null : new Date(replay.expireTime),
+      createTime: knownInstant(replay.createTime),
+      expireTime: knownInstant(replay.expireTime),
     })),
-    pinned: row.pinned,
   };
 }

@@ -4,6 +4,7 @@ import { toSnakeCase } from 'drizzle-orm/casing';
 import { bulkValues } from '../db/bulk-values.js';
 import type { Database } from '../db/client.js';
 import { rooms, type NewRoomRow, type RoomRow, type StoredReplay } from '../db/schema.js';
+import { syncedRoomColumns } from '../wechat/wechat.schemas.js';
 import type { RoomContent } from './room.mapper.js';
 
 /** Rows per bulk statement: large enough to keep round trips few, small enough for max_allowed_packet. */
@@ -121,30 +122,14 @@ export async function loadStoredRoomStates(
   );
 }
 
-// The WeChat-owned columns a sync overwrites; `pinned`, replays and `createdAt` are not among them.
-const SYNCED_COLUMNS = [
-  'name',
-  'coverImg',
-  'shareImg',
-  'feedsImg',
-  'liveStatus',
-  'startTime',
-  'endTime',
-  'anchorName',
-  'anchorImg',
-  'liveType',
-  'closeLike',
-  'closeGoods',
-  'closeComment',
-  'closeKf',
-  'closeReplay',
-  'isFeedsPublic',
-  'createrOpenid',
-  'goods',
+// The columns a sync overwrites: WeChat's (but the key), their hash, and the bookkeeping that
+// restores an archived room. `pinned`, replays and `createdAt` are not among them.
+const SYNCED_COLUMNS: ReadonlyArray<keyof RoomRow> = [
+  ...syncedRoomColumns.filter((column) => column !== 'roomId'),
   'contentHash',
   'archivedAt',
   'updatedAt',
-] as const satisfies ReadonlyArray<keyof RoomRow>;
+];
 
 const upsertAssignments = sql.raw(
   SYNCED_COLUMNS.map((key) => `\`${toSnakeCase(key)}\` = values(\`${toSnakeCase(key)}\`)`).join(

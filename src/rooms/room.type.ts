@@ -41,8 +41,11 @@ export class Replay {
   @Field(() => String, { description: 'mp4 or HLS (.m3u8) link' })
   mediaUrl!: string;
 
-  @Field(() => GraphQLISODateTime)
-  createTime!: Date;
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description: 'Null when WeChat does not know it',
+  })
+  createTime!: Date | null;
 
   @Field(() => GraphQLISODateTime, {
     nullable: true,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import type { SimFault } from './sim.faults.js';
 import { BodyTooLargeError, SimControlError, parseJson, readBody, sendJson } from './sim.http.js';
+import { wechatReplaySchema, wechatRoomWireSchema } from '../wechat/wechat.schemas.js';
 import { generateRooms, makeRoom, type SimReplay, type SimRoom } from './sim.rooms.js';
 
 /** What the /__sim routes drive: the in-process control API, declared here to avoid an import cycle. */
@@ -30,47 +31,17 @@ const CONTROL_BODY_LIMIT = 128 * 1024 * 1024;
 
 const int = z.number().int();
 
-const goodsSchema = z.strictObject({
-  goods_id: int,
-  name: z.string(),
-  cover_img: z.string(),
-  url: z.string(),
-  price: int,
-  price2: int,
-  price_type: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  third_party_appid: z.string(),
-});
+const replaysSchema = z.union([z.array(wechatReplaySchema.strict()), z.literal('unavailable')]);
 
-const replaySchema = z.strictObject({
-  create_time: z.string(),
-  expire_time: z.string(),
-  media_url: z.string(),
-});
-
-const replaysSchema = z.union([z.array(replaySchema), z.literal('unavailable')]);
-
-const roomSchema = z.strictObject({
-  roomid: int.positive(),
-  name: z.string(),
-  cover_img: z.string(),
-  share_img: z.string(),
-  live_status: int,
-  start_time: int,
-  end_time: int,
-  anchor_name: z.string(),
-  anchor_img: z.string().optional(),
-  goods: z.array(goodsSchema),
-  live_type: int,
-  close_like: int,
-  close_goods: int,
-  close_comment: int,
-  close_kf: int,
-  close_replay: int,
-  is_feeds_public: int,
-  creater_openid: z.string(),
-  feeds_img: z.string(),
-  replays: replaysSchema.optional(),
-});
+// WeChat's room exactly as it is on the wire (unknown keys refused: a typo would go unnoticed),
+// plus the replays the simulator answers for it.
+const roomSchema = wechatRoomWireSchema
+  .extend({
+    roomid: int.positive(),
+    goods: z.array(wechatRoomWireSchema.shape.goods.element.strict()),
+    replays: replaysSchema.optional(),
+  })
+  .strict();
 
 /** Omitted fields come from makeRoom, so `{"roomid": 7}` is a valid room to add. */
 const newRoomSchema = roomSchema.partial().required({ roomid: true });

@@ -1,49 +1,22 @@
+import {
+  wireRoomDefaults,
+  type WechatGoodsWire,
+  type WechatReplay,
+  type WechatRoomWire,
+} from '../wechat/wechat.schemas.js';
+
 /** A product as WeChat lists it inside a `room_info` item. Prices are integers in fen. */
-export interface SimGoods {
-  goods_id: number;
-  name: string;
-  cover_img: string;
-  url: string;
-  price: number;
-  price2: number;
-  price_type: 1 | 2 | 3;
-  third_party_appid: string;
-}
+export type SimGoods = WechatGoodsWire;
 
 /** A replay segment exactly as `get_replay` answers it: times are strings in one of two formats. */
-export interface SimReplay {
-  create_time: string;
-  expire_time: string;
-  media_url: string;
-}
+export type SimReplay = WechatReplay;
 
 /**
- * A live room in WeChat's raw `room_info` shape, plus `replays`, which only the simulator reads:
- * it never appears in list answers. `undefined` or `[]` answers an empty replay list,
- * `'unavailable'` answers errcode 9410003.
+ * A live room in WeChat's raw `room_info` shape (defined once, in `wechat/wechat.schemas.ts`), plus
+ * `replays`, which only the simulator reads: it never appears in list answers. `undefined` or `[]`
+ * answers an empty replay list, `'unavailable'` answers errcode 9410003.
  */
-export interface SimRoom {
-  roomid: number;
-  name: string;
-  cover_img: string;
-  share_img: string;
-  live_status: number;
-  start_time: number;
-  end_time: number;
-  anchor_name: string;
-  anchor_img?: string;
-  goods: SimGoods[];
-  live_type: number;
-  close_like: number;
-  close_goods: number;
-  close_comment: number;
-  close_kf: number;
-  close_replay: number;
-  is_feeds_public: number;
-  creater_openid: string;
-  feeds_img: string;
-  replays?: SimReplay[] | 'unavailable';
-}
+export type SimRoom = WechatRoomWire & { replays?: SimReplay[] | 'unavailable' };
 
 export interface GenerateRoomsOptions {
   count: number;
@@ -139,7 +112,7 @@ function makeOpenid(rand: () => number): string {
 function makeGoods(rand: () => number, goodsId: number): SimGoods {
   const base = int(rand, 5, 600) * 100 - (rand() < 0.4 ? 1 : 0);
   const roll = rand();
-  const priceType: 1 | 2 | 3 = roll < 0.6 ? 1 : roll < 0.8 ? 2 : 3;
+  const priceType = roll < 0.6 ? 1 : roll < 0.8 ? 2 : 3;
   // price2 only means something for ranges (upper bound) and discounts (the price now).
   const price2 =
     priceType === 1 ? 0 : priceType === 2 ? base + int(rand, 1, 20) * 500 : Math.floor(base * 0.8);
@@ -238,6 +211,8 @@ export function generateRooms(opts: GenerateRoomsOptions): SimRoom[] {
     for (let g = 0; g < goodsCount; g++) goods.push(makeGoods(rand, nextGoodsId++));
 
     const room: SimRoom = {
+      // A field WeChat added after this generator was written gets its usual value.
+      ...wireRoomDefaults(),
       roomid,
       name: `${rand() < 0.35 ? pick(rand, EMOJI) : ''}${pick(rand, TITLES)} #${roomid}`,
       cover_img: `${IMG_HOST}/cover/${roomid}.jpg`,
@@ -270,6 +245,7 @@ export function makeRoom(overrides: Partial<SimRoom> & { roomid: number }): SimR
   const { roomid } = overrides;
   const start = SIM_EPOCH - DAY;
   return {
+    ...wireRoomDefaults(),
     name: `测试直播间 #${roomid}`,
     cover_img: `${IMG_HOST}/cover/${roomid}.jpg`,
     share_img: `${IMG_HOST}/share/${roomid}.jpg`,
