@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { wechatRoomWireSchema } from '../wechat/wechat.schemas.js';
 import { handleControl, type SimControlTarget } from './sim.control.js';
 import {
   corruptAnswer,
@@ -167,29 +168,22 @@ function isNonNegativeInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** Keys in the order WeChat sends them; anchor_img only when set, as newer answers omit it. */
+const WIRE_ROOM_KEYS = Object.keys(wechatRoomWireSchema.shape) as Array<keyof SimRoom>;
+
+/**
+ * A room as a list answer carries it: every field of WeChat's wire shape (anchor_img only when set,
+ * as newer answers omit it), never the simulator's own `replays`. Nested goods are copied, since
+ * faults rewrite answers in place.
+ */
 function toWireRoom(room: SimRoom): WireBody {
-  const wire: WireBody = {
-    name: room.name,
-    roomid: room.roomid,
-    cover_img: room.cover_img,
-    share_img: room.share_img,
-    live_status: room.live_status,
-    start_time: room.start_time,
-    end_time: room.end_time,
-    anchor_name: room.anchor_name,
-  };
-  if (room.anchor_img !== undefined) wire.anchor_img = room.anchor_img;
-  wire.goods = room.goods.map((g) => ({ ...g }));
-  wire.live_type = room.live_type;
-  wire.close_like = room.close_like;
-  wire.close_goods = room.close_goods;
-  wire.close_comment = room.close_comment;
-  wire.close_kf = room.close_kf;
-  wire.close_replay = room.close_replay;
-  wire.is_feeds_public = room.is_feeds_public;
-  wire.creater_openid = room.creater_openid;
-  wire.feeds_img = room.feeds_img;
+  const wire: WireBody = {};
+  for (const key of WIRE_ROOM_KEYS) {
+    const value = room[key];
+    if (value === undefined) continue;
+    wire[key] = Array.isArray(value)
+      ? value.map((item: unknown) => (typeof item === 'object' ? { ...item } : item))
+      : value;
+  }
   return wire;
 }
 
