@@ -7,7 +7,6 @@ import {
   untilNextMinute,
   type RetryPolicy,
 } from './backoff.js';
-import type { QuotaService } from '../quota/quota.service.js';
 import type { TokenMeter, TokenService } from './token.service.js';
 import {
   EMPTY_LIST_ERRCODES,
@@ -74,10 +73,24 @@ export interface WechatLiveClient {
   refreshQuotaLimit(meter?: CallMeter): Promise<void>;
 }
 
+/**
+ * What the client needs of the daily call ledger (`quota/quota.service.ts` implements it): declared
+ * here so that the WeChat transport does not depend on the quota feature.
+ */
+export interface CallLedger {
+  /** Counts one getliveinfo call, or throws QuotaExhaustedError without counting it. */
+  reserveCall(): Promise<void>;
+  /** WeChat said 45009: the day is spent whatever the ledger says. */
+  markDaySpent(): Promise<void>;
+  recordWechatFigures(figures: { dailyLimit: number; used: number }): Promise<void>;
+  recordFallbackLimit(): Promise<void>;
+  hasLimitForToday(): Promise<boolean>;
+}
+
 export interface WechatClientOptions {
   http: WechatHttp;
   tokens: TokenService;
-  quota: QuotaService;
+  quota: CallLedger;
   logger: Logger;
   retry?: RetryPolicy;
 }
