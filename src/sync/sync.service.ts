@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 
 import type { Database } from '../db/client.js';
-import type { RoomRow, StoredReplay } from '../db/schema.js';
+import type { RoomRow, StoredReplay, SyncOutcome, SyncTrigger } from '../db/schema.js';
 import { AppError, classifyError } from '../errors.js';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
@@ -39,7 +39,6 @@ import {
   startSyncRun,
   zeroSyncCounts,
   type SyncCounts,
-  type SyncTrigger,
 } from './sync-run.repository.js';
 
 /** Replay pages: ask generously, follow only while a page comes back full (WeChat's count lies). */
@@ -66,7 +65,7 @@ export interface SyncServiceOptions {
   /** Told of every finished run (metrics). */
   onRunFinished?: (run: {
     trigger: SyncTrigger;
-    outcome: 'succeeded' | 'failed';
+    outcome: Exclude<SyncOutcome, 'running'>;
     seconds: number;
   }) => void;
   /** Runs after data changed (a sync or a replay fetch), e.g. to drop cached reads. */
