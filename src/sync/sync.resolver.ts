@@ -7,7 +7,6 @@ import { assertRoomId } from '../rooms/room.args.js';
 import type { RoomView } from '../rooms/room.mapper.js';
 import { roomViewFromRow } from '../rooms/room.mapper.js';
 import { Room } from '../rooms/room.type.js';
-import { listSyncRuns } from './sync-run.repository.js';
 import { SyncReport, SyncRun } from './sync.type.js';
 
 const MAX_RUNS = 200;
@@ -57,6 +56,6 @@ export class SyncResolver {
         `limit must be between 1 and ${MAX_RUNS} (got ${limit})`,
       );
     }
-    return listSyncRuns(ctx.services.db.db, ctx.services.appId, limit);
+    return ctx.services.sync.listRuns(limit);
   }
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
 import type { Database } from '../db/client.js';
-import { SyncOutcome, type RoomRow, type SyncTrigger } from '../db/schema.js';
+import { SyncOutcome, type RoomRow, type SyncRunRow, type SyncTrigger } from '../db/schema.js';
 import { AppError, classifyError } from '../errors.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { RedisClient } from '../redis/client.js';
@@ -21,6 +21,7 @@ import { readFullRoomList, type FullRoomList } from './room-list.reader.js';
 import {
   failInterruptedRuns,
   finishSyncRun,
+  listSyncRuns,
   startSyncRun,
   zeroSyncCounts,
   type SyncCounts,
@@ -85,6 +86,8 @@ export interface SyncService {
   whenIdle(): Promise<void>;
   /** Fetches one room's replays now and stores them. */
   syncReplay(roomId: number): Promise<RoomRow>;
+  /** The latest recorded runs of this app, newest first. */
+  listRuns(limit: number): Promise<SyncRunRow[]>;
 }
 
 /** The service's options with its defaults filled in and its helpers built. */
@@ -382,5 +385,7 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
       if (!updated) throw new AppError('NOT_FOUND', `Room ${roomId} is not known (or archived)`);
       return updated;
     },
+
+    listRuns: (limit) => listSyncRuns(db, appId, limit),
   };
 }
