@@ -11,16 +11,16 @@ export class SyncReport {
   runId!: number;
 
   @Field(() => Int, { description: 'Rooms new to the database' })
-  added!: number;
+  roomsAdded!: number;
 
   @Field(() => Int, { description: 'Known rooms whose WeChat fields changed' })
-  updated!: number;
+  roomsUpdated!: number;
 
   @Field(() => Int, { description: 'Rooms WeChat no longer lists, now hidden' })
-  archived!: number;
+  roomsArchived!: number;
 
   @Field(() => Int, { description: 'Archived rooms WeChat lists again' })
-  restored!: number;
+  roomsRestored!: number;
 
   @Field(() => Int, { description: 'Replay segments fetched and stored' })
   replaysFetched!: number;
