@@ -228,7 +228,7 @@ describe('process lifecycle', () => {
     const second = await start({ appId, sim, env });
     const sync = await second.gql<SyncAnswer>(SYNC_ROOMS, {}, { admin: true });
     expect(sync.errors ?? []).toEqual([]);
-    expect(sync.data!.syncRooms).toMatchObject({ updated: 2, archived: 1 });
+    expect(sync.data!.syncRooms).toMatchObject({ roomsUpdated: 2, roomsArchived: 1 });
     const runs = (await second.gql<RunsAnswer>(SYNC_RUNS, { limit: 3 }, { admin: true })).data!
       .syncRuns;
     expect(runs.map((run) => [run.outcome, run.errorCode])).toEqual([
@@ -263,7 +263,7 @@ describe('process lifecycle', () => {
     const answer = await inFlight;
     expect(answer.status).toBe(200);
     expect(answer.errors ?? []).toEqual([]);
-    expect(answer.data!.syncRooms).toMatchObject({ added: ROOM_COUNT });
+    expect(answer.data!.syncRooms).toMatchObject({ roomsAdded: ROOM_COUNT });
 
     expect(await service.exited).toEqual({ code: 0, signal: null });
     // Released at once, not left to expire after 30 s.

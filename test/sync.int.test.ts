@@ -66,10 +66,10 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(30) } });
     const report = await sync(t);
     expect(report).toMatchObject({
-      added: 30,
-      updated: 0,
-      archived: 0,
-      restored: 0,
+      roomsAdded: 30,
+      roomsUpdated: 0,
+      roomsArchived: 0,
+      roomsRestored: 0,
       listCalls: 1,
       tokenCalls: 1,
     });
@@ -85,7 +85,7 @@ describe('syncRooms', () => {
     t.sim.updateRoom(1002, { name: '新名字', live_status: 101 });
     const before = await snapshotRows(t);
     const report = await sync(t);
-    expect(report).toMatchObject({ added: 0, updated: 1, archived: 0 });
+    expect(report).toMatchObject({ roomsAdded: 0, roomsUpdated: 1, roomsArchived: 0 });
     const room = await t.gql<{ room: RoomJson }>(ROOM, { roomId: 1002 });
     expect(room.data!.room).toMatchObject({ name: '新名字', liveStatus: 'LIVE' });
     // Only room 1002's row changed.
@@ -100,7 +100,7 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(4) } });
     await sync(t);
     t.sim.removeRoom(1001);
-    expect(await sync(t)).toMatchObject({ archived: 1, added: 0 });
+    expect(await sync(t)).toMatchObject({ roomsArchived: 1, roomsAdded: 0 });
     expect((await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1001 })).data!.room).toBeNull();
     expect((await allRooms(t)).map((room) => room.roomId)).not.toContain(1001);
     const [kept] = (await t.app.db.pool.query(
@@ -110,16 +110,48 @@ describe('syncRooms', () => {
     expect(kept[0]!.archived_at).not.toBeNull();
 
     t.sim.addRoom(roomsFixture(2)[1]!);
-    expect(await sync(t)).toMatchObject({ restored: 1, archived: 0, added: 0 });
+    expect(await sync(t)).toMatchObject({ roomsRestored: 1, roomsArchived: 0, roomsAdded: 0 });
     expect(
       (await t.gql<{ room: RoomJson | null }>(ROOM, { roomId: 1001 })).data!.room?.roomId,
     ).toBe(1001);
   });
 
+  it('still answers the deprecated report names with the same figures as the rooms* ones', async () => {
+    const t = await start({ sim: { rooms: roomsFixture(4) } });
+    const bothNames = `mutation { syncRooms {
+      added updated archived restored roomsAdded roomsUpdated roomsArchived roomsRestored
+    } }`;
+    const syncBoth = async () => {
+      const answer = await t.gql<{ syncRooms: Record<string, number> }>(
+        bothNames,
+        {},
+        { admin: true },
+      );
+      expect(answer.errors).toBeUndefined();
+      return answer.data!.syncRooms;
+    };
+    const figures = (added: number, updated: number, archived: number, restored: number) => ({
+      added,
+      updated,
+      archived,
+      restored,
+      roomsAdded: added,
+      roomsUpdated: updated,
+      roomsArchived: archived,
+      roomsRestored: restored,
+    });
+    expect(await syncBoth()).toEqual(figures(4, 0, 0, 0));
+    t.sim.updateRoom(1002, { name: '新名字' });
+    t.sim.removeRoom(1001);
+    expect(await syncBoth()).toEqual(figures(0, 1, 1, 0));
+    t.sim.addRoom(roomsFixture(2)[1]!);
+    expect(await syncBoth()).toEqual(figures(0, 0, 0, 1));
+  });
+
   it('reads 120 rooms in three pages of 50 although it asks for 100', async () => {
     const t = await start({ sim: { rooms: roomsFixture(120) } });
     const report = await sync(t);
-    expect(report).toMatchObject({ added: 120, listCalls: 3 });
+    expect(report).toMatchObject({ roomsAdded: 120, listCalls: 3 });
     expect(t.sim.stats().list).toBe(3);
     expect(await allRooms(t)).toHaveLength(120);
   });
@@ -131,12 +163,12 @@ describe('syncRooms', () => {
     t.sim.injectFault({ endpoint: 'list', kind: 'hang', ms: 1_500, skip: 1 });
     const syncing = sync(t);
     await expect.poll(() => t.sim.stats().list, { timeout: 1_000, interval: 20 }).toBe(5);
-    expect(await syncing).toMatchObject({ added: 250, listCalls: 5 });
+    expect(await syncing).toMatchObject({ roomsAdded: 250, listCalls: 5 });
   });
 
   it('makes no extra list call when the total is a multiple of the page size', async () => {
     const t = await start({ sim: { rooms: roomsFixture(100) } });
-    expect(await sync(t)).toMatchObject({ added: 100, listCalls: 2 });
+    expect(await sync(t)).toMatchObject({ roomsAdded: 100, listCalls: 2 });
     expect(t.sim.stats().list).toBe(2);
   });
 
@@ -144,7 +176,7 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(3) } });
     await sync(t);
     t.sim.setRooms([]);
-    expect(await sync(t)).toMatchObject({ archived: 3, added: 0 });
+    expect(await sync(t)).toMatchObject({ roomsArchived: 3, roomsAdded: 0 });
     expect((await allRooms(t)).length).toBe(0);
   });
 
@@ -152,7 +184,7 @@ describe('syncRooms', () => {
     const t = await start({ sim: { rooms: roomsFixture(3) } });
     t.sim.injectFault({ endpoint: 'list', kind: 'errcode', errcode: 9410000 });
     const report = await sync(t);
-    expect(report).toMatchObject({ added: 0, listCalls: 1 });
+    expect(report).toMatchObject({ roomsAdded: 0, listCalls: 1 });
     expect((await runs(t))[0]).toMatchObject({ outcome: 'SUCCEEDED' });
   });
 
@@ -180,7 +212,7 @@ describe('syncRooms', () => {
       if (call.index === 1) t.sim.invalidateTokens();
     });
     const report = await sync(t);
-    expect(report.added).toBe(120);
+    expect(report.roomsAdded).toBe(120);
     expect(report.tokenCalls).toBe(2);
     expect(t.sim.stats().stableToken).toBe(2);
     expect(t.sim.stats().forceRefresh).toBe(0);
@@ -191,7 +223,7 @@ describe('syncRooms', () => {
     t.sim.injectFault({ endpoint: 'list', kind: 'errcode', errcode: -1 });
     t.sim.injectFault({ endpoint: 'list', kind: 'http', status: 502, skip: 1 });
     const report = await sync(t);
-    expect(report.added).toBe(60);
+    expect(report.roomsAdded).toBe(60);
     expect(report.listCalls).toBe(4);
     const quota = await t.gql<{ quota: { used: number } }>(
       '{ quota { used } }',

@@ -58,7 +58,7 @@ async function arrange(env: Record<string, string> = {}): Promise<Arranged> {
   current = t;
   const first = await t.gql<{ syncRooms: SyncReportJson }>(SYNC_ROOMS, {}, { admin: true });
   expect(first.errors).toBeUndefined();
-  expect(first.data!.syncRooms).toMatchObject({ added: ROOM_COUNT, listCalls: 3 });
+  expect(first.data!.syncRooms).toMatchObject({ roomsAdded: ROOM_COUNT, listCalls: 3 });
   await expectQuotaGap(t, 0);
   t.sim.updateRoom(RENAMED_ROOM, { name: NEW_NAME });
   t.sim.removeRoom(GONE_ROOM);
@@ -94,10 +94,10 @@ async function expectApplied(
   const { t } = a;
   expect(answer.errors).toBeUndefined();
   expect(answer.data!.syncRooms).toMatchObject({
-    added: 0,
-    updated: 1,
-    archived: 1,
-    restored: 0,
+    roomsAdded: 0,
+    roomsUpdated: 1,
+    roomsArchived: 1,
+    roomsRestored: 0,
     listCalls: expected.listCalls,
     ...expected.report,
   });
@@ -432,7 +432,11 @@ describe('9410003 on a list page', () => {
     a.t.sim.injectFault(list({ kind: 'errcode', errcode: 9410003, skip: 1 }));
     const answer = await syncRooms(a.t);
     expect(answer.errors).toBeUndefined();
-    expect(answer.data!.syncRooms).toMatchObject({ added: 0, updated: 1, archived: 1 });
+    expect(answer.data!.syncRooms).toMatchObject({
+      roomsAdded: 0,
+      roomsUpdated: 1,
+      roomsArchived: 1,
+    });
     expect(await visibleRoomIds(a.t)).toEqual(wechatRoomIds(a.t));
     expect(a.t.sim.stats().list).toBeGreaterThanOrEqual(4);
     expect(a.t.sim.stats().list).toBeLessThanOrEqual(CLEAN_LIST_CALLS * 2);
@@ -581,7 +585,7 @@ describe('the room list changing between pages', () => {
     expect(answer.errors).toBeUndefined();
     await expectApplied(a, answer, {
       listCalls: CLEAN_LIST_CALLS * 2,
-      report: { added: 1 },
+      report: { roomsAdded: 1 },
     });
     expect((await roomNamed(a.t, 5000))?.roomId).toBe(5000);
     await expectQuotaGap(a.t, 0);
@@ -599,7 +603,10 @@ describe('the room list changing between pages', () => {
     deleteFirstPageRoomMidSync(a.t);
     const answer = await syncRooms(a.t);
     expect(answer.errors).toBeUndefined();
-    expect(answer.data!.syncRooms).toMatchObject({ updated: 1, listCalls: CLEAN_LIST_CALLS * 2 });
+    expect(answer.data!.syncRooms).toMatchObject({
+      roomsUpdated: 1,
+      listCalls: CLEAN_LIST_CALLS * 2,
+    });
     await expectListCalls(a.t, CLEAN_LIST_CALLS * 2);
     const visible = await visibleRoomIds(a.t);
     for (const id of wechatRoomIds(a.t)) expect(visible).toContain(id);
@@ -616,7 +623,7 @@ describe('the room list changing between pages', () => {
     expect(answer.errors).toBeUndefined();
     await expectApplied(a, answer, {
       listCalls: CLEAN_LIST_CALLS * 2,
-      report: { archived: 2 },
+      report: { roomsArchived: 2 },
     });
     expect(await roomNamed(a.t, 1100)).toBeNull();
     await expectQuotaGap(a.t, 0);
@@ -657,7 +664,7 @@ describe('faults on replay calls during a sync', () => {
     const answer = await syncRooms(t);
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.syncRooms).toMatchObject({
-      added: 2,
+      roomsAdded: 2,
       replaysFetched: 1,
       replayCalls: 4,
       replaysDeferred: 0,
@@ -683,7 +690,7 @@ describe('faults on replay calls during a sync', () => {
     const answer = await syncRooms(t);
     expect(answer.errors).toBeUndefined();
     expect(answer.data!.syncRooms).toMatchObject({
-      added: 3,
+      roomsAdded: 3,
       replaysFetched: 0,
       replayCalls: 1,
       replaysDeferred: 3,

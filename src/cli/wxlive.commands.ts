@@ -1,7 +1,6 @@
 import { databaseName } from '../db/client.js';
 import { migrateDatabase } from '../db/migrate.js';
 import type { Services } from '../services.js';
-import { listSyncRuns } from '../sync/sync-run.repository.js';
 import type { SyncProgressReporter } from './sync.progress.js';
 import {
   formatPinned,
@@ -63,11 +62,9 @@ export async function runsCommand(
   print: PrintLine,
   limit: number,
 ): Promise<void> {
-  const { appId } = services;
-  const { db } = services.db;
-  const runs = await listSyncRuns(db, appId, limit);
+  const runs = await services.sync.listRuns(limit);
   if (runs.length === 0) {
-    print(`no sync runs recorded for ${appId} yet`);
+    print(`no sync runs recorded for ${services.appId} yet`);
     return;
   }
   for (const line of formatSyncRuns(runs)) print(line);

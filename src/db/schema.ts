@@ -98,8 +98,16 @@ export const rooms = mysqlTable(
   ],
 );
 
-export const syncTriggers = ['cron', 'admin', 'cli'] as const;
-export const syncOutcomes = ['running', 'succeeded', 'failed'] as const;
+/** What started a sync: the schedule, an admin's mutation, or the command line. */
+export const SyncTrigger = { CRON: 'cron', ADMIN: 'admin', CLI: 'cli' } as const;
+export type SyncTrigger = (typeof SyncTrigger)[keyof typeof SyncTrigger];
+
+export const SyncOutcome = {
+  RUNNING: 'running',
+  SUCCEEDED: 'succeeded',
+  FAILED: 'failed',
+} as const;
+export type SyncOutcome = (typeof SyncOutcome)[keyof typeof SyncOutcome];
 
 /** One row per sync attempt that got the lock: what it did and what it cost. */
 export const syncRuns = mysqlTable(
@@ -107,8 +115,8 @@ export const syncRuns = mysqlTable(
   {
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
     appId: varchar({ length: 32 }).notNull(),
-    trigger: mysqlEnum(syncTriggers).notNull(),
-    outcome: mysqlEnum(syncOutcomes).notNull(),
+    trigger: mysqlEnum(SyncTrigger).notNull(),
+    outcome: mysqlEnum(SyncOutcome).notNull(),
     startedAt: datetime(utc).notNull(),
     finishedAt: datetime(utc),
     roomsAdded: int().notNull().default(0),

@@ -1,10 +1,8 @@
 import { and, desc, eq } from 'drizzle-orm';
 
 import type { Database } from '../db/client.js';
-import { syncRuns, type SyncRunRow, type syncTriggers } from '../db/schema.js';
+import { SyncOutcome, syncRuns, type SyncRunRow, type SyncTrigger } from '../db/schema.js';
 import type { ErrorCode } from '../errors.js';
-
-export type SyncTrigger = (typeof syncTriggers)[number];
 
 export interface SyncCounts {
   roomsAdded: number;
@@ -39,13 +37,13 @@ export async function failInterruptedRuns(db: Executor, appId: string, now: Date
   await db
     .update(syncRuns)
     .set({
-      outcome: 'failed',
+      outcome: SyncOutcome.FAILED,
       finishedAt: now,
       errorCode: 'INTERRUPTED' satisfies ErrorCode,
       errorMessage:
         'This sync did not record its end: its process stopped, or MySQL was unreachable when it finished',
     })
-    .where(and(eq(syncRuns.appId, appId), eq(syncRuns.outcome, 'running')));
+    .where(and(eq(syncRuns.appId, appId), eq(syncRuns.outcome, SyncOutcome.RUNNING)));
 }
 
 export async function startSyncRun(
@@ -56,7 +54,7 @@ export async function startSyncRun(
 ): Promise<number> {
   const [result] = await db
     .insert(syncRuns)
-    .values({ appId, trigger, outcome: 'running', startedAt: now })
+    .values({ appId, trigger, outcome: SyncOutcome.RUNNING, startedAt: now })
     .$returningId();
   if (!result) throw new Error('sync_runs insert returned no id');
   return result.id;
@@ -73,7 +71,7 @@ export async function finishSyncRun(
     .update(syncRuns)
     .set({
       ...counts,
-      outcome: failure ? 'failed' : 'succeeded',
+      outcome: failure ? SyncOutcome.FAILED : SyncOutcome.SUCCEEDED,
       finishedAt: now,
       errorCode: failure?.code ?? null,
       wechatErrcode: failure?.errcode ?? null,

@@ -1,4 +1,14 @@
-import { Arg, Authorized, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
+import {
+  Arg,
+  Authorized,
+  Ctx,
+  FieldResolver,
+  Int,
+  Mutation,
+  Query,
+  Resolver,
+  Root,
+} from 'type-graphql';
 
 import type { GraphQLContext } from '../context.js';
 import type { SyncRunRow } from '../db/schema.js';
@@ -7,31 +17,16 @@ import { assertRoomId } from '../rooms/room.args.js';
 import type { RoomView } from '../rooms/room.mapper.js';
 import { roomViewFromRow } from '../rooms/room.mapper.js';
 import { Room } from '../rooms/room.type.js';
-import { listSyncRuns } from './sync-run.repository.js';
 import { SyncReport, SyncRun } from './sync.type.js';
 
 const MAX_RUNS = 200;
 
-@Resolver()
+@Resolver(() => SyncReport)
 export class SyncResolver {
   @Authorized()
   @Mutation(() => SyncReport, { description: 'Admin: mirror every WeChat room now' })
   async syncRooms(@Ctx() ctx: GraphQLContext): Promise<SyncReport> {
-    const report = await ctx.services.sync.syncRooms('admin');
-    return {
-      runId: report.runId,
-      added: report.roomsAdded,
-      updated: report.roomsUpdated,
-      archived: report.roomsArchived,
-      restored: report.roomsRestored,
-      replaysFetched: report.replaysFetched,
-      replaysDeferred: report.replaysDeferred,
-      apiCalls: report.apiCalls,
-      listCalls: report.listCalls,
-      replayCalls: report.replayCalls,
-      tokenCalls: report.tokenCalls,
-      durationMs: report.durationMs,
-    };
+    return ctx.services.sync.syncRooms('admin');
   }
 
   @Authorized()
@@ -57,6 +52,39 @@ export class SyncResolver {
         `limit must be between 1 and ${MAX_RUNS} (got ${limit})`,
       );
     }
-    return listSyncRuns(ctx.services.db.db, ctx.services.appId, limit);
+    return ctx.services.sync.listRuns(limit);
+  }
+
+  // The report's first names, kept so clients written against them go on working.
+  @FieldResolver(() => Int, {
+    description: 'Rooms new to the database',
+    deprecationReason: 'Use roomsAdded',
+  })
+  added(@Root() report: SyncReport): number {
+    return report.roomsAdded;
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Known rooms whose WeChat fields changed',
+    deprecationReason: 'Use roomsUpdated',
+  })
+  updated(@Root() report: SyncReport): number {
+    return report.roomsUpdated;
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Rooms WeChat no longer lists, now hidden',
+    deprecationReason: 'Use roomsArchived',
+  })
+  archived(@Root() report: SyncReport): number {
+    return report.roomsArchived;
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Archived rooms WeChat lists again',
+    deprecationReason: 'Use roomsRestored',
+  })
+  restored(@Root() report: SyncReport): number {
+    return report.roomsRestored;
   }
 }

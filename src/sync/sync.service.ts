@@ -1,18 +1,12 @@
-import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 
 import type { Database } from '../db/client.js';
-import type { RoomRow, StoredReplay } from '../db/schema.js';
+import { SyncOutcome, type RoomRow, type SyncRunRow, type SyncTrigger } from '../db/schema.js';
 import { AppError, classifyError } from '../errors.js';
+import type { QuotaService } from '../quota/quota.service.js';
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
-import { keepLockAlive, tryAcquireLock } from '../redis/lock.js';
-import {
-  ENDED_STATUS_CODE,
-  replaysFromWechat,
-  roomContentFromWechat,
-  type RoomContent,
-} from '../rooms/room.mapper.js';
+import { keepLockAlive, tryAcquireLock, type HeldLock } from '../redis/lock.js';
 import {
   archiveRooms,
   findVisibleRoom,
@@ -20,32 +14,19 @@ import {
   storeReplayChecks,
   upsertRoomContents,
   type ReplayCheck,
-  type StoredRoomState,
 } from '../rooms/room.repository.js';
-import type { QuotaService } from '../quota/quota.service.js';
 import { newCallMeter, type CallMeter, type WechatLiveClient } from '../wechat/wechat.client.js';
-import {
-  QuotaExhaustedError,
-  WechatApiError,
-  WechatError,
-  QUOTA_EXHAUSTED_ERRCODE,
-} from '../wechat/wechat.errors.js';
-import type { WechatRoom } from '../wechat/wechat.schemas.js';
-import { readFullRoomList } from './room-list.reader.js';
-import { settleAll } from './settle-all.js';
+import { createReplayCollector, type ReplayCollector } from './replay.collector.js';
+import { readFullRoomList, type FullRoomList } from './room-list.reader.js';
 import {
   failInterruptedRuns,
   finishSyncRun,
+  listSyncRuns,
   startSyncRun,
   zeroSyncCounts,
   type SyncCounts,
-  type SyncTrigger,
 } from './sync-run.repository.js';
-
-/** Replay pages: ask generously, follow only while a page comes back full (WeChat's count lies). */
-const REPLAY_PAGE_LIMIT = 100;
-const MAX_REPLAY_PAGES = 10;
-const DAY_MS = 24 * 60 * 60 * 1000;
+import { planSync, type SyncPlan } from './sync.planner.js';
 
 export interface SyncSettings {
   replayRetryMinutes: number;
@@ -66,7 +47,7 @@ export interface SyncServiceOptions {
   /** Told of every finished run (metrics). */
   onRunFinished?: (run: {
     trigger: SyncTrigger;
-    outcome: 'succeeded' | 'failed';
+    outcome: Exclude<SyncOutcome, 'running'>;
     seconds: number;
   }) => void;
   /** Runs after data changed (a sync or a replay fetch), e.g. to drop cached reads. */
@@ -105,283 +86,283 @@ export interface SyncService {
   whenIdle(): Promise<void>;
   /** Fetches one room's replays now and stores them. */
   syncReplay(roomId: number): Promise<RoomRow>;
+  /** The latest recorded runs of this app, newest first. */
+  listRuns(limit: number): Promise<SyncRunRow[]>;
+}
+
+/** The service's options with its defaults filled in and its helpers built. */
+interface SyncDeps extends SyncServiceOptions {
+  now: () => Date;
+  lockTtlMs: number;
+  replays: ReplayCollector;
+}
+
+/** One sync in flight: what it counts, how it checks its lock, whom it tells, where it logs. */
+interface RunContext {
+  meter: CallMeter;
+  lockStillHeld: () => Promise<boolean>;
+  progress: ProgressTracker;
+  log: Logger;
+}
+
+/** A run with its row in sync_runs, as the success or failure record needs it. */
+interface RecordedRun {
+  runId: number;
+  trigger: SyncTrigger;
+  /** Date.now() when the run began, for its duration. */
+  started: number;
+  meter: CallMeter;
+  log: Logger;
+}
+
+interface RunResult {
+  counts: Omit<SyncCounts, keyof CallMeter>;
+  replaysDeferred: number;
+}
+
+interface ProgressTracker {
+  readonly state: Readonly<SyncProgress>;
+  update(change: Partial<SyncProgress>): void;
+}
+
+/** Keeps where the run stands and hands every listener a copy, so none can alter it. */
+function trackProgress(
+  onProgress: ((progress: SyncProgress) => void) | undefined,
+): ProgressTracker {
+  const state: SyncProgress = {
+    phase: 'list',
+    pagesRead: 0,
+    pagesExpected: 1,
+    roomsSeen: 0,
+    replaysChecked: 0,
+    replaysToCheck: 0,
+    roomsToWrite: 0,
+  };
+  return {
+    state,
+    update(change) {
+      Object.assign(state, change);
+      onProgress?.({ ...state });
+    },
+  };
+}
+
+/** The whole room list from a complete pass; refuses to go on with a list that kept moving. */
+async function readRoomList(deps: SyncDeps, run: RunContext): Promise<FullRoomList> {
+  const { wechat, settings } = deps;
+  const list = await readFullRoomList(
+    (start, limit) => wechat.listRooms({ start, limit }, run.meter),
+    {
+      concurrency: settings.listConcurrency,
+      onPage: (page) => {
+        run.log.debug(page, 'sync list page');
+        run.progress.update(page);
+      },
+    },
+  );
+  if (!list.complete) {
+    throw new AppError(
+      'LIST_INCOMPLETE',
+      `WeChat's room list kept changing during ${list.passes} reads (${list.rooms.size} rooms seen, total ${list.total}); nothing was applied`,
+    );
+  }
+  return list;
+}
+
+/** Writes the plan and the replays found, all or nothing; returns how long it took (ms). */
+async function applyPlan(
+  deps: SyncDeps,
+  run: RunContext,
+  plan: SyncPlan,
+  checks: readonly ReplayCheck[],
+): Promise<number> {
+  const { db, appId } = deps;
+  // Everything was fetched first; now one transaction applies it, so a failure leaves no half.
+  // A sync that lost its lock (stalled past its expiry) may have been overtaken: apply nothing.
+  if (!(await run.lockStillHeld())) {
+    throw new AppError(
+      'SYNC_LOCK_LOST',
+      'The sync lost its lock before applying; nothing was applied',
+    );
+  }
+  run.progress.update({ phase: 'apply' });
+  const appliedAt = deps.now();
+  const applyStarted = performance.now();
+  await db.transaction(async (tx) => {
+    await upsertRoomContents(tx, plan.toWrite, appliedAt);
+    await archiveRooms(tx, appId, plan.toArchive, appliedAt);
+    await storeReplayChecks(tx, appId, checks, appliedAt);
+  });
+  return Math.round(performance.now() - applyStarted);
+}
+
+/** Reads the list, plans, asks for replays, applies: WeChat first, MySQL last. */
+async function runSync(deps: SyncDeps, run: RunContext): Promise<RunResult> {
+  await deps.wechat.refreshQuotaLimit(run.meter);
+  const listStarted = performance.now();
+  const list = await readRoomList(deps, run);
+  const listMs = Math.round(performance.now() - listStarted);
+
+  const at = deps.now();
+  const stored = await loadStoredRoomStates(deps.db, deps.appId);
+  const plan = planSync({
+    appId: deps.appId,
+    listed: list.rooms,
+    stored,
+    at,
+    replayPolicy: deps.settings,
+  });
+
+  const replaysStarted = performance.now();
+  run.progress.update({
+    phase: 'replays',
+    replaysToCheck: plan.replayCandidates.length,
+    roomsToWrite: plan.toWrite.length,
+  });
+  const { checks, deferred } = await deps.replays.collectReplays(
+    plan.replayCandidates,
+    run.meter,
+    () => run.progress.update({ replaysChecked: run.progress.state.replaysChecked + 1 }),
+  );
+  const replaysMs = Math.round(performance.now() - replaysStarted);
+
+  const applyMs = await applyPlan(deps, run, plan, checks);
+  run.log.debug(
+    {
+      pages: run.meter.listCalls,
+      passes: list.passes,
+      listMs,
+      replaysMs,
+      applyMs,
+      written: plan.toWrite.length,
+    },
+    'sync applied',
+  );
+  const replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
+  return { counts: { ...plan.counts, replaysFetched }, replaysDeferred: deferred };
+}
+
+async function recordSuccess(
+  deps: SyncDeps,
+  run: RecordedRun,
+  result: RunResult,
+): Promise<SyncReport> {
+  const { meter } = run;
+  const counts: SyncCounts = { ...result.counts, ...meter };
+  await finishSyncRun(deps.db, run.runId, deps.now(), counts);
+  // A sync that wrote nothing leaves every cached answer true: keep the caches warm.
+  const changed =
+    counts.roomsAdded + counts.roomsUpdated + counts.roomsArchived + counts.roomsRestored > 0 ||
+    counts.replaysFetched > 0;
+  if (changed && deps.onDataChanged) await deps.onDataChanged();
+  const report: SyncReport = {
+    ...counts,
+    runId: run.runId,
+    apiCalls: meter.listCalls + meter.replayCalls + meter.tokenCalls,
+    durationMs: Date.now() - run.started,
+    replaysDeferred: result.replaysDeferred,
+  };
+  run.log.info({ report }, 'sync finished');
+  deps.onRunFinished?.({
+    trigger: run.trigger,
+    outcome: SyncOutcome.SUCCEEDED,
+    seconds: report.durationMs / 1000,
+  });
+  return report;
+}
+
+/** Logs the failure and records it with the calls spent; nothing was applied, so no room counts. */
+async function recordFailure(deps: SyncDeps, run: RecordedRun, error: unknown): Promise<void> {
+  const failure = classifyError(error);
+  const counts: SyncCounts = { ...zeroSyncCounts(), ...run.meter };
+  run.log.error(
+    { code: failure.code, errcode: failure.errcode, err: failure.message },
+    'sync failed; nothing was applied',
+  );
+  deps.onRunFinished?.({
+    trigger: run.trigger,
+    outcome: SyncOutcome.FAILED,
+    seconds: (Date.now() - run.started) / 1000,
+  });
+  await finishSyncRun(deps.db, run.runId, deps.now(), counts, {
+    code: failure.code,
+    message: failure.safeToShow ? failure.message : 'Internal error',
+    errcode: failure.errcode,
+  }).catch((recordError: unknown) => {
+    run.log.error({ err: (recordError as Error).message }, 'could not record the failed sync run');
+  });
+}
+
+/** One sync under a held lock, recorded in sync_runs whether it succeeds or fails. */
+async function recordedSync(
+  deps: SyncDeps,
+  trigger: SyncTrigger,
+  lock: HeldLock,
+  runOptions: SyncRunOptions,
+): Promise<SyncReport> {
+  const started = Date.now();
+  const meter = newCallMeter();
+  await failInterruptedRuns(deps.db, deps.appId, deps.now());
+  const runId = await startSyncRun(deps.db, deps.appId, trigger, deps.now());
+  const log = deps.logger.child({ syncRunId: runId, trigger });
+  log.info('sync started');
+  const recorded: RecordedRun = { runId, trigger, started, meter, log };
+  try {
+    const result = await runSync(deps, {
+      meter,
+      lockStillHeld: () => lock.extend(),
+      progress: trackProgress(runOptions.onProgress),
+      log,
+    });
+    return await recordSuccess(deps, recorded, result);
+  } catch (error) {
+    await recordFailure(deps, recorded, error);
+    throw error;
+  }
+}
+
+async function syncOnce(
+  deps: SyncDeps,
+  trigger: SyncTrigger,
+  runOptions: SyncRunOptions,
+): Promise<SyncReport> {
+  const lock = await tryAcquireLock(deps.redis, redisKeys.syncLock(deps.appId), deps.lockTtlMs);
+  if (!lock) {
+    throw new AppError(
+      'SYNC_IN_PROGRESS',
+      'A sync is already running; try again when it has finished',
+    );
+  }
+  const stopKeepAlive = keepLockAlive(lock, deps.lockTtlMs);
+  try {
+    return await recordedSync(deps, trigger, lock, runOptions);
+  } finally {
+    stopKeepAlive();
+    await lock.release().catch(() => undefined);
+  }
 }
 
 export function createSyncService(options: SyncServiceOptions): SyncService {
-  const { appId, db, redis, wechat, quota, logger, settings } = options;
-  const now = options.now ?? (() => new Date());
-  const lockTtlMs = settings.lockTtlSeconds * 1000;
+  const deps: SyncDeps = {
+    ...options,
+    now: options.now ?? (() => new Date()),
+    lockTtlMs: options.settings.lockTtlSeconds * 1000,
+    replays: createReplayCollector({
+      wechat: options.wechat,
+      quota: options.quota,
+      logger: options.logger,
+      concurrency: options.settings.replayConcurrency,
+    }),
+  };
+  const { db, appId } = deps;
   /** The sync this process is running, if any, for graceful shutdown. */
   let current: Promise<void> | null = null;
-
-  /** Every replay segment of one room, following pages while they come back full. */
-  async function fetchReplays(roomId: number, meter: CallMeter): Promise<StoredReplay[]> {
-    const segments = [];
-    for (let page = 0, start = 0; page < MAX_REPLAY_PAGES; page += 1) {
-      const answer = await wechat.listReplays(roomId, { start, limit: REPLAY_PAGE_LIMIT }, meter);
-      if (answer === 'not-ready') break;
-      segments.push(...answer.replays);
-      if (answer.replays.length < REPLAY_PAGE_LIMIT) break;
-      start += answer.replays.length;
-    }
-    return replaysFromWechat(segments);
-  }
-
-  /** Ended rooms with replay on, none stored, not asked too recently, and not given up on. */
-  function needsReplays(room: WechatRoom, stored: StoredRoomState | undefined, at: Date): boolean {
-    if (room.live_status !== ENDED_STATUS_CODE || room.close_replay !== 0) return false;
-    if (!stored) return true;
-    if (stored.hasReplays) return false;
-    if (
-      stored.replaysCheckedAt &&
-      at.getTime() - stored.replaysCheckedAt.getTime() < settings.replayRetryMinutes * 60_000
-    ) {
-      return false;
-    }
-    return !(
-      stored.replaysFirstCheckedAt &&
-      at.getTime() - stored.replaysFirstCheckedAt.getTime() > settings.replayGiveUpDays * DAY_MS
-    );
-  }
-
-  /**
-   * Asks for replays of several rooms at once, most recently ended first, within what the day's
-   * quota can spare after keeping enough for another list read. One room's failure only postpones
-   * that room; running out of quota stops the rest, which wait for a later sync.
-   */
-  async function collectReplays(
-    candidates: WechatRoom[],
-    meter: CallMeter,
-    onChecked: () => void,
-  ): Promise<{ checks: ReplayCheck[]; deferred: number }> {
-    const snapshot = await quota.snapshot();
-    const budget = Math.max(0, snapshot.remaining - meter.listCalls);
-    const ordered = [...candidates].sort((a, b) => b.end_time - a.end_time).slice(0, budget);
-    const limit = pLimit(settings.replayConcurrency);
-    const checks: ReplayCheck[] = [];
-    let quotaRanOut = false;
-    // After a failure that fails the whole sync, queued rooms must not go on calling WeChat.
-    let aborted = false;
-    await settleAll(
-      ordered.map((room) =>
-        limit(async () => {
-          if (quotaRanOut || aborted) return;
-          try {
-            checks.push({ roomId: room.roomid, replays: await fetchReplays(room.roomid, meter) });
-            onChecked();
-          } catch (error) {
-            if (
-              error instanceof QuotaExhaustedError ||
-              (error instanceof WechatApiError && error.errcode === QUOTA_EXHAUSTED_ERRCODE)
-            ) {
-              if (!quotaRanOut)
-                logger.warn('quota ran out while fetching replays; the rest wait for a later sync');
-              quotaRanOut = true;
-              return;
-            }
-            if (!(error instanceof WechatError)) {
-              aborted = true;
-              throw error;
-            }
-            logger.warn(
-              { roomId: room.roomid, err: error.message },
-              'could not fetch replays; will ask again later',
-            );
-            checks.push({ roomId: room.roomid, replays: [] });
-          }
-        }),
-      ),
-    );
-    return { checks, deferred: candidates.length - checks.length };
-  }
-
-  async function runSync(
-    meter: CallMeter,
-    counts: SyncCounts,
-    lockStillHeld: () => Promise<boolean>,
-    onProgress: (progress: SyncProgress) => void,
-    log: Logger,
-  ): Promise<number> {
-    const progress: SyncProgress = {
-      phase: 'list',
-      pagesRead: 0,
-      pagesExpected: 1,
-      roomsSeen: 0,
-      replaysChecked: 0,
-      replaysToCheck: 0,
-      roomsToWrite: 0,
-    };
-    await wechat.refreshQuotaLimit(meter);
-    const listStarted = performance.now();
-    const list = await readFullRoomList(
-      (start, limit) => wechat.listRooms({ start, limit }, meter),
-      {
-        concurrency: settings.listConcurrency,
-        onPage: (page) => {
-          log.debug(page, 'sync list page');
-          Object.assign(progress, page);
-          onProgress({ ...progress });
-        },
-      },
-    );
-    const listMs = Math.round(performance.now() - listStarted);
-    if (!list.complete) {
-      throw new AppError(
-        'LIST_INCOMPLETE',
-        `WeChat's room list kept changing during ${list.passes} reads (${list.rooms.size} rooms seen, total ${list.total}); nothing was applied`,
-      );
-    }
-
-    const startedAt = now();
-    const stored = await loadStoredRoomStates(db, appId);
-    const toWrite: RoomContent[] = [];
-    const replayCandidates: WechatRoom[] = [];
-    for (const room of list.rooms.values()) {
-      const content = roomContentFromWechat(appId, room);
-      const existing = stored.get(room.roomid);
-      if (!existing) counts.roomsAdded += 1;
-      else if (existing.archived) counts.roomsRestored += 1;
-      else if (existing.contentHash !== content.contentHash) counts.roomsUpdated += 1;
-      // Unchanged rooms are not written at all: a steady-state sync sends no row.
-      if (!existing || existing.archived || existing.contentHash !== content.contentHash)
-        toWrite.push(content);
-      if (needsReplays(room, existing, startedAt)) replayCandidates.push(room);
-    }
-    const toArchive = [...stored.values()]
-      .filter((state) => !state.archived && !list.rooms.has(state.roomId))
-      .map((state) => state.roomId);
-    counts.roomsArchived = toArchive.length;
-
-    const replaysStarted = performance.now();
-    progress.phase = 'replays';
-    progress.replaysToCheck = replayCandidates.length;
-    progress.roomsToWrite = toWrite.length;
-    onProgress({ ...progress });
-    const { checks, deferred } = await collectReplays(replayCandidates, meter, () => {
-      progress.replaysChecked += 1;
-      onProgress({ ...progress });
-    });
-    const replaysMs = Math.round(performance.now() - replaysStarted);
-    counts.replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
-
-    // Everything was fetched first; now one transaction applies it, so a failure leaves no half.
-    // A sync that lost its lock (stalled past its expiry) may have been overtaken: apply nothing.
-    if (!(await lockStillHeld())) {
-      throw new AppError(
-        'SYNC_LOCK_LOST',
-        'The sync lost its lock before applying; nothing was applied',
-      );
-    }
-    progress.phase = 'apply';
-    onProgress({ ...progress });
-    const appliedAt = now();
-    const applyStarted = performance.now();
-    await db.transaction(async (tx) => {
-      await upsertRoomContents(tx, toWrite, appliedAt);
-      await archiveRooms(tx, appId, toArchive, appliedAt);
-      await storeReplayChecks(tx, appId, checks, appliedAt);
-    });
-    const applyMs = Math.round(performance.now() - applyStarted);
-    log.debug(
-      {
-        pages: meter.listCalls,
-        passes: list.passes,
-        listMs,
-        replaysMs,
-        applyMs,
-        written: toWrite.length,
-      },
-      'sync applied',
-    );
-    return deferred;
-  }
-
-  async function syncOnce(trigger: SyncTrigger, runOptions: SyncRunOptions): Promise<SyncReport> {
-    const lock = await tryAcquireLock(redis, redisKeys.syncLock(appId), lockTtlMs);
-    if (!lock)
-      throw new AppError(
-        'SYNC_IN_PROGRESS',
-        'A sync is already running; try again when it has finished',
-      );
-    const stopKeepAlive = keepLockAlive(lock, lockTtlMs);
-    const started = Date.now();
-    const meter = newCallMeter();
-    const counts = zeroSyncCounts();
-    try {
-      await failInterruptedRuns(db, appId, now());
-      const runId = await startSyncRun(db, appId, trigger, now());
-      const log = logger.child({ syncRunId: runId, trigger });
-      log.info('sync started');
-      try {
-        const replaysDeferred = await runSync(
-          meter,
-          counts,
-          () => lock.extend(),
-          runOptions.onProgress ?? (() => undefined),
-          log,
-        );
-        Object.assign(counts, meter);
-        await finishSyncRun(db, runId, now(), counts);
-        // A sync that wrote nothing leaves every cached answer true: keep the caches warm.
-        const changed =
-          counts.roomsAdded + counts.roomsUpdated + counts.roomsArchived + counts.roomsRestored >
-            0 || counts.replaysFetched > 0;
-        if (changed && options.onDataChanged) await options.onDataChanged();
-        const report: SyncReport = {
-          ...counts,
-          runId,
-          apiCalls: meter.listCalls + meter.replayCalls + meter.tokenCalls,
-          durationMs: Date.now() - started,
-          replaysDeferred,
-        };
-        log.info({ report }, 'sync finished');
-        options.onRunFinished?.({
-          trigger,
-          outcome: 'succeeded',
-          seconds: report.durationMs / 1000,
-        });
-        return report;
-      } catch (error) {
-        const failure = classifyError(error);
-        Object.assign(counts, meter, {
-          roomsAdded: 0,
-          roomsUpdated: 0,
-          roomsArchived: 0,
-          roomsRestored: 0,
-          replaysFetched: 0,
-        });
-        log.error(
-          { code: failure.code, errcode: failure.errcode, err: failure.message },
-          'sync failed; nothing was applied',
-        );
-        options.onRunFinished?.({
-          trigger,
-          outcome: 'failed',
-          seconds: (Date.now() - started) / 1000,
-        });
-        await finishSyncRun(db, runId, now(), counts, {
-          code: failure.code,
-          message: failure.safeToShow ? failure.message : 'Internal error',
-          errcode: failure.errcode,
-        }).catch((recordError: unknown) => {
-          log.error(
-            { err: (recordError as Error).message },
-            'could not record the failed sync run',
-          );
-        });
-        throw error;
-      }
-    } finally {
-      stopKeepAlive();
-      await lock.release().catch(() => undefined);
-    }
-  }
 
   return {
     whenIdle: () => current ?? Promise.resolve(),
 
     async syncRooms(trigger, runOptions = {}) {
-      const run = syncOnce(trigger, runOptions);
+      const run = syncOnce(deps, trigger, runOptions);
       const settled = run.then(
         () => undefined,
         () => undefined,
@@ -396,13 +377,15 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
     async syncReplay(roomId) {
       const room = await findVisibleRoom(db, appId, roomId);
       if (!room) throw new AppError('NOT_FOUND', `Room ${roomId} is not known (or archived)`);
-      const replays = await fetchReplays(roomId, newCallMeter());
+      const replays = await deps.replays.fetchReplays(roomId, newCallMeter());
       // An empty answer never erases stored replays: WeChat drops them after a year, we keep them.
-      await storeReplayChecks(db, appId, [{ roomId, replays }], now());
-      if (options.onDataChanged) await options.onDataChanged();
+      await storeReplayChecks(db, appId, [{ roomId, replays }], deps.now());
+      if (deps.onDataChanged) await deps.onDataChanged();
       const updated = await findVisibleRoom(db, appId, roomId);
       if (!updated) throw new AppError('NOT_FOUND', `Room ${roomId} is not known (or archived)`);
       return updated;
     },
+
+    listRuns: (limit) => listSyncRuns(db, appId, limit),
   };
 }

@@ -1,18 +1,9 @@
 import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-export enum SyncOutcome {
-  RUNNING = 'running',
-  SUCCEEDED = 'succeeded',
-  FAILED = 'failed',
-}
-registerEnumType(SyncOutcome, { name: 'SyncOutcome' });
+import { SyncOutcome, SyncTrigger } from '../db/schema.js';
 
-export enum SyncTriggerKind {
-  CRON = 'cron',
-  ADMIN = 'admin',
-  CLI = 'cli',
-}
-registerEnumType(SyncTriggerKind, { name: 'SyncTrigger' });
+registerEnumType(SyncOutcome, { name: 'SyncOutcome' });
+registerEnumType(SyncTrigger, { name: 'SyncTrigger' });
 
 @ObjectType({ description: 'What a finished sync did and cost' })
 export class SyncReport {
@@ -20,16 +11,16 @@ export class SyncReport {
   runId!: number;
 
   @Field(() => Int, { description: 'Rooms new to the database' })
-  added!: number;
+  roomsAdded!: number;
 
   @Field(() => Int, { description: 'Known rooms whose WeChat fields changed' })
-  updated!: number;
+  roomsUpdated!: number;
 
   @Field(() => Int, { description: 'Rooms WeChat no longer lists, now hidden' })
-  archived!: number;
+  roomsArchived!: number;
 
   @Field(() => Int, { description: 'Archived rooms WeChat lists again' })
-  restored!: number;
+  roomsRestored!: number;
 
   @Field(() => Int, { description: 'Replay segments fetched and stored' })
   replaysFetched!: number;
@@ -58,8 +49,8 @@ export class SyncRun {
   @Field(() => Int)
   id!: number;
 
-  @Field(() => SyncTriggerKind)
-  trigger!: SyncTriggerKind;
+  @Field(() => SyncTrigger)
+  trigger!: SyncTrigger;
 
   @Field(() => SyncOutcome)
   outcome!: SyncOutcome;

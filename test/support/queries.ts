@@ -13,7 +13,7 @@ export const ROOMS = `query Rooms($page: Int, $pageSize: Int, $status: [LiveStat
 export const ROOM = `query Room($roomId: Int!) { room(roomId: $roomId) { ${ROOM_FIELDS} } }`;
 
 export const SYNC_ROOMS = `mutation { syncRooms {
-  runId added updated archived restored replaysFetched replaysDeferred apiCalls listCalls replayCalls tokenCalls durationMs
+  runId roomsAdded roomsUpdated roomsArchived roomsRestored replaysFetched replaysDeferred apiCalls listCalls replayCalls tokenCalls durationMs
 } }`;
 
 export const SYNC_REPLAY = `mutation SyncReplay($roomId: Int!) { syncReplay(roomId: $roomId) { ${ROOM_FIELDS} } }`;
@@ -42,10 +42,10 @@ export interface RoomJson {
 
 export interface SyncReportJson {
   runId: number;
-  added: number;
-  updated: number;
-  archived: number;
-  restored: number;
+  roomsAdded: number;
+  roomsUpdated: number;
+  roomsArchived: number;
+  roomsRestored: number;
   replaysFetched: number;
   replaysDeferred: number;
   apiCalls: number;
