@@ -47,6 +47,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # Node itself is PID 1: src/main.ts handles SIGTERM (stops jobs, drains HTTP, closes the pools).
 # The same heap cap as `npm start`: V8 otherwise lets garbage pile up to ~1 GiB during a 50,000-room
-# sync whose live data stays under 256 MiB (see the README's benchmark section).
+# sync whose live data stays under 256 MiB (see docs/benchmarks.md).
 ENV WXLIVE_MAX_HEAP_MB=384
 CMD ["sh", "-c", "exec node --max-old-space-size=${WXLIVE_MAX_HEAP_MB} dist/main.js"]

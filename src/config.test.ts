@@ -1,6 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
+
 import { describe, expect, it } from 'vitest';
 
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_KEYS, ConfigError, loadConfig } from './config.js';
 
 const valid = {
   WECHAT_APPID: 'wx1234567890abcdef',
@@ -119,11 +122,35 @@ describe('loadConfig', () => {
   });
 });
 
+/**
+ * Read by the start command (`npm start`, the Docker image's CMD) before Node runs, hence not part
+ * of the config schema; `.env.example` documents it with the others.
+ */
+const READ_BY_THE_START_COMMAND = ['WXLIVE_MAX_HEAP_MB'];
+
 describe('.env.example', () => {
+  const readExample = async () => parseEnv(await readFile('.env.example', 'utf8'));
+
+  it('lists exactly the config schema’s settings, plus those of the start command', async () => {
+    const listed = Object.keys(await readExample()).sort();
+    expect(listed).toEqual([...CONFIG_KEYS, ...READ_BY_THE_START_COMMAND].sort());
+  });
+
+  it('lists as start-command settings only what npm start and the image’s CMD really read', async () => {
+    const packageJson = JSON.parse(await readFile('package.json', 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    const dockerCmd = (await readFile('Dockerfile', 'utf8'))
+      .split('\n')
+      .find((line) => line.startsWith('CMD '));
+    for (const key of READ_BY_THE_START_COMMAND) {
+      expect(packageJson.scripts.start).toContain(`\${${key}`);
+      expect(dockerCmd).toContain(`\${${key}}`);
+    }
+  });
+
   it('is a valid configuration once the required values are filled in', async () => {
-    const { parseEnv } = await import('node:util');
-    const { readFile } = await import('node:fs/promises');
-    const example = parseEnv(await readFile('.env.example', 'utf8'));
+    const example = await readExample();
     expect(() => loadConfig(example)).not.toThrow();
     expect(Object.keys(example)).toEqual(
       expect.arrayContaining(['WECHAT_APPID', 'DATABASE_URL', 'SYNC_CRON']),

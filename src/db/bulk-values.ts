@@ -10,9 +10,12 @@ const DEFAULT = mysql.raw('default');
 
 /**
  * The `(columns) values (…), (…)` part of a multi-row INSERT, for bulk writes of thousands of rows.
- * drizzle's insert builder spends about 2.5 µs on every value (30 ms for 500 rooms); here each
- * value goes through its column's own driver mapping (JSON, UTC datetimes) and is escaped by
- * mysql2's `format`, the escaping mysql2 applies to drizzle's parameters anyway: about 5 ms.
+ * Each value goes through its column's own driver mapping (JSON, UTC datetimes) and is escaped by
+ * mysql2's `format`, the escaping mysql2 applies to drizzle's parameters anyway; what is skipped is
+ * drizzle's per-value Param and SQL-chunk objects. Building and formatting a 500-room chunk this
+ * way measured 1.7-2.2x faster than drizzle's insert builder followed by mysql2's formatting: a
+ * modest gain, worth it only on the sync's bulk path. bulk-values.test.ts checks that the text
+ * sent is the builder's, byte for byte.
  */
 export function bulkValues<Table extends MySqlTable>(
   table: Table,
