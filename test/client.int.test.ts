@@ -30,7 +30,7 @@ beforeAll(async () => {
       rooms: [...roomsFixture(12), endedRoom(7, { replays }), endedRoom(8, { close_replay: 1 })],
     },
   });
-  const answer = await t.gql('mutation { syncRooms { added } }', {}, { admin: true });
+  const answer = await t.gql('mutation { syncRooms { roomsAdded } }', {}, { admin: true });
   if (answer.errors) throw new Error(`setup sync failed: ${JSON.stringify(answer.errors)}`);
   wx = createWxRequest();
   client = createWxliveClient({ endpoint: t.url, request: wx.request });
@@ -180,8 +180,11 @@ describe('errors', () => {
   });
 
   it("carries the server's code and WeChat's errcode", async () => {
-    const syncRooms: WxliveDocument<{ syncRooms: { added: number } }, Record<string, never>> = {
-      toString: () => 'mutation { syncRooms { added } }',
+    const syncRooms: WxliveDocument<
+      { syncRooms: { roomsAdded: number } },
+      Record<string, never>
+    > = {
+      toString: () => 'mutation { syncRooms { roomsAdded } }',
     };
     const anonymous = await rejectionOf(client.execute(syncRooms));
     expect(anonymous).toMatchObject({ code: 'UNAUTHENTICATED', errcode: undefined });
@@ -196,7 +199,7 @@ describe('errors', () => {
     expect(error).toBeInstanceOf(WxliveGraphQLError);
     expect(error).toMatchObject({ code: 'WECHAT_ERROR', errcode: 48001, statusCode: 200 });
     // Once WeChat answers again, the same client works.
-    expect(await admin.execute(syncRooms)).toEqual({ syncRooms: { added: 0 } });
+    expect(await admin.execute(syncRooms)).toEqual({ syncRooms: { roomsAdded: 0 } });
   });
 
   it('an unreachable endpoint rejects with WxliveNetworkError carrying errMsg', async () => {

@@ -22,10 +22,11 @@ import { startTestApp, type GraphQLAnswer, type TestApp } from './support/test-a
  * - retries bounded (list calls WeChat received, exactly);
  * - the quota counter true (the service's count against the simulator's).
  *
- * About the quota: the service counts every getliveinfo attempt before sending it (README,
- * "Quota"), because it cannot know whether WeChat counted a call it got no usable answer to. So its
- * count equals the simulator's except for attempts the simulator answered without counting: HTTP
- * error pages, reset connections, rejected tokens and 45009. Each case states that gap exactly.
+ * About the quota: the service counts every getliveinfo attempt before sending it
+ * (docs/architecture.md, "Quota"), because it cannot know whether WeChat counted a call it got no
+ * usable answer to. So its count equals the simulator's except for attempts the simulator answered
+ * without counting: HTTP error pages, reset connections, rejected tokens and 45009. Each case states
+ * that gap exactly.
  */
 
 const ROOM_COUNT = 120;

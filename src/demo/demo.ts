@@ -86,7 +86,7 @@ Try it:
     -d '{"query":"{ rooms(pageSize: 5) { totalCount items { roomId name liveStatus } } }"}'
 Admin operations need the header   Authorization: Bearer ${DEMO_ADMIN_TOKEN}
   curl -s ${url} -H 'content-type: application/json' -H 'authorization: Bearer ${DEMO_ADMIN_TOKEN}' \\
-    -d '{"query":"mutation { syncRooms { added updated archived apiCalls durationMs } }"}'
+    -d '{"query":"mutation { syncRooms { roomsAdded roomsUpdated roomsArchived apiCalls durationMs } }"}'
 `);
 
 async function stop(): Promise<void> {
