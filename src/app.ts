@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ScheduledTask } from 'node-cron';
@@ -14,6 +13,7 @@ import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
 import { classifyError } from './errors.js';
 import { createAdminAuth } from './http/admin-auth.js';
 import { createFormatError } from './graphql/format-error.js';
+import { createQueryLimits } from './graphql/query-limits.js';
 import { observabilityPlugin, observeCachedAnswer } from './observability/observability.plugin.js';
 import { createHttpServer } from './http/http-server.js';
 import { createResponseCache, type ResponseCache } from './http/response-cache.js';
@@ -70,26 +70,18 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     cache: () => responseCache.stats(),
   });
 
-  // Depth, cost, aliases, directives and tokens are bounded at validation, before any resolver
-  // runs, so an abusive query costs no database or WeChat work. Batched requests are refused.
-  const armor = new ApolloArmor({
-    maxDepth: { n: 8, ignoreIntrospection: true },
-    costLimit: { maxCost: 3_000, ignoreIntrospection: true },
-    maxAliases: { n: 15 },
-    maxDirectives: { n: 10 },
-    maxTokens: { n: 2_000 },
-    blockFieldSuggestion: { enabled: !config.http.introspection },
-  }).protect();
+  const limits = createQueryLimits<GraphQLContext>({
+    blockFieldSuggestion: !config.http.introspection,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
     schema: await buildAppSchema(),
     formatError: createFormatError(),
     introspection: config.http.introspection,
     includeStacktraceInErrorResponses: false,
     allowBatchedHttpRequests: false,
-    validationRules: armor.validationRules,
+    validationRules: limits.validationRules,
     plugins: [
-      // Armor's plugins never read the context; they are typed for the base one.
-      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
+      ...limits.plugins,
       observabilityPlugin(logger, metrics),
       config.http.sandbox
         ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })

@@ -32,6 +32,7 @@ describe('GraphQL limits', () => {
     const { t, expectNoWork } = await arrange();
     const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: syncRooms { added }`);
     const answer = await t.gql(`mutation { ${aliases.join(' ')} }`, {}, { admin: true });
+    expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/alias/i);
     expect(answer.data ?? null).toBeNull();
@@ -47,6 +48,7 @@ describe('GraphQL limits', () => {
       {},
       { admin: true },
     );
+    expect(answer.status).toBe(400);
     expect(answer.errors?.some((error) => /depth/i.test(error.message))).toBe(true);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     await expectNoWork();
@@ -58,18 +60,55 @@ describe('GraphQL limits', () => {
     // sits. (The same fields under a mutation would trip graphql-js's own overlap-work guard first.)
     const names = Array.from({ length: 1_000 }, () => 'name').join(' ');
     const answer = await t.gql(`{ rooms { items { goods { ${names} } } } }`);
+    expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/cost/i);
     expect(answer.errors?.some((error) => /alias|depth|token/i.test(error.message))).toBe(false);
     await expectNoWork();
   });
 
-  it('refuses a huge query by its token count', async () => {
+  it('refuses too many directives before running anything', async () => {
+    const { t, expectNoWork } = await arrange();
+    const directives = Array.from({ length: 20 }, () => '@include(if: true)').join(' ');
+    const answer = await t.gql(
+      `mutation { syncRooms { added ${directives} } }`,
+      {},
+      { admin: true },
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(answer.errors?.[0]?.message).toMatch(/directives limit/i);
+    expect(answer.data ?? null).toBeNull();
+    await expectNoWork();
+  });
+
+  // A refusal by a limit is the client's fault: 400, never 500 (the token limit used to answer 500).
+  it('refuses a huge query by its token count with HTTP 400, public or admin', async () => {
     const { t, expectNoWork } = await arrange();
     const fields = Array.from({ length: 3_000 }, () => 'added').join(' ');
-    const answer = await t.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
-    expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(answer.errors?.[0]?.message).toMatch(/token/i);
+    const admin = await t.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
+    const totals = Array.from({ length: 3_000 }, () => 'totalCount').join(' ');
+    const publicRead = await t.gql(`{ rooms { ${totals} } }`);
+    for (const answer of [admin, publicRead]) {
+      expect(answer.status).toBe(400);
+      expect(answer.errors).toEqual([
+        {
+          message: 'Syntax Error: Token limit of 2000 exceeded.',
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
+      expect(answer).not.toHaveProperty('data');
+    }
+    await expectNoWork();
+  });
+
+  it('answers a query with a syntax error with HTTP 400, as a validation failure', async () => {
+    const { t, expectNoWork } = await arrange();
+    const answer = await t.gql('mutation { syncRooms { added ', {}, { admin: true });
+    expect(answer.status).toBe(400);
+    expect(answer.errors?.[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(answer.errors?.[0]?.message).toMatch(/^Syntax Error: Expected Name, found <EOF>/);
+    expect(answer).not.toHaveProperty('data');
     await expectNoWork();
   });
 
