@@ -9,13 +9,13 @@ import type { ScheduledTask } from 'node-cron';
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import type { DbHandle } from './db/client.js';
-import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
-import { classifyError } from './errors.js';
+import { migrateDatabase } from './db/migrate.js';
 import { createAdminAuth } from './http/admin-auth.js';
 import { createFormatError } from './graphql/format-error.js';
 import { createQueryLimits } from './graphql/query-limits.js';
 import { observabilityPlugin, observeCachedAnswer } from './observability/observability.plugin.js';
 import { createHttpServer } from './http/http-server.js';
+import { checkReadiness } from './http/probes.js';
 import { createResponseCache, type ResponseCache } from './http/response-cache.js';
 import { createServices, type Services } from './services.js';
 import { buildAppSchema } from './graphql/schema.js';
@@ -105,25 +105,13 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     responseCache,
     onCacheHit: observeCachedAnswer(logger, metrics),
     corsOrigins: config.http.corsOrigins,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: () => metrics.exposition(),
     buildContext: async (request, requestId) => ({
       requestId,
       auth: await adminAuth.check(request),
       services,
     }),
-    checkReadiness: async () => {
-      const pending = await countPendingMigrations(db.db).catch((error: unknown) => {
-        throw new Error(`MySQL: ${classifyError(error).message}`);
-      });
-      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
-      const pong = await redis.ping().catch((error: unknown) => {
-        throw new Error(`Redis: ${classifyError(error).message}`);
-      });
-      if (pong !== 'PONG') throw new Error('Redis did not answer PONG');
-    },
+    checkReadiness: () => checkReadiness({ db, redis }),
   });
 
   const jobs: ScheduledTask[] = [];
