@@ -85,7 +85,7 @@ export function tokenLimitPlugin<Context extends BaseContext>(
 /** Why the document is refused (too many tokens, or a syntax error), or undefined. */
 function refusalOf(source: string, maxTokens: number): string | undefined {
   try {
-    parse(source, { maxTokens, noLocation: true });
+    parse(source, { maxLexicalTokens: maxTokens, noLocation: true });
     return undefined;
   } catch (error) {
     if (!(error instanceof GraphQLError)) throw error;
