@@ -1,27 +1,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloArmor } from '@escape.tech/graphql-armor';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ScheduledTask } from 'node-cron';
 
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import type { DbHandle } from './db/client.js';
-import { countPendingMigrations, migrateDatabase } from './db/migrate.js';
-import { classifyError } from './errors.js';
+import { migrateDatabase } from './db/migrate.js';
+import { startApolloServer } from './graphql/apollo-server.js';
 import { createAdminAuth } from './http/admin-auth.js';
-import { createFormatError } from './graphql/format-error.js';
-import { observabilityPlugin, observeCachedAnswer } from './observability/observability.plugin.js';
-import { createHttpServer } from './http/http-server.js';
+import { createHttpServer, type HttpServer } from './http/http-server.js';
+import { checkReadiness } from './http/probes.js';
 import { createResponseCache, type ResponseCache } from './http/response-cache.js';
-import { createServices, type Services } from './services.js';
-import { buildAppSchema } from './graphql/schema.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { observeCachedAnswer } from './observability/observability.plugin.js';
 import type { RedisClient } from './redis/client.js';
+import { createServices, type Services } from './services.js';
 import { scheduleSyncJob } from './sync/sync.jobs.js';
 import type { RetryPolicy } from './wechat/backoff.js';
 import { scheduleTokenRefreshJob } from './wechat/token.jobs.js';
@@ -57,47 +52,23 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
   if (options.migrate ?? true) await migrateDatabase(config.databaseUrl);
   const metrics = createMetrics();
   const services = createServices(config, { logger, metrics, wechatRetry: options.wechatRetry });
-  const { tokens, db, redis, changeFeed } = services;
+  const { tokens, db, redis, quota, sync } = services;
   if (!(await services.ready())) {
     logger.warn('Redis is not reachable yet; serving reads from MySQL until it is');
   }
-  const { sync, quota } = services;
-  const responseCache = createResponseCache({ feed: changeFeed });
+  const responseCache = createResponseCache({ feed: services.changeFeed });
   metrics.readGauges({
     quota: () => quota.snapshot(),
     tokenTtlSeconds: () => tokens.cachedTtlSeconds(),
     tokenAgeSeconds: () => tokens.cachedAgeSeconds(),
     cache: () => responseCache.stats(),
   });
-
-  // Depth, cost, aliases, directives and tokens are bounded at validation, before any resolver
-  // runs, so an abusive query costs no database or WeChat work. Batched requests are refused.
-  const armor = new ApolloArmor({
-    maxDepth: { n: 8, ignoreIntrospection: true },
-    costLimit: { maxCost: 3_000, ignoreIntrospection: true },
-    maxAliases: { n: 15 },
-    maxDirectives: { n: 10 },
-    maxTokens: { n: 2_000 },
-    blockFieldSuggestion: { enabled: !config.http.introspection },
-  }).protect();
-  const apollo = new ApolloServer<GraphQLContext>({
-    schema: await buildAppSchema(),
-    formatError: createFormatError(),
+  const apollo = await startApolloServer({
     introspection: config.http.introspection,
-    includeStacktraceInErrorResponses: false,
-    allowBatchedHttpRequests: false,
-    validationRules: armor.validationRules,
-    plugins: [
-      // Armor's plugins never read the context; they are typed for the base one.
-      ...(armor.plugins as ApolloServerPlugin<GraphQLContext>[]),
-      observabilityPlugin(logger, metrics),
-      config.http.sandbox
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageDisabled(),
-    ],
+    sandbox: config.http.sandbox,
+    logger,
+    metrics,
   });
-  await apollo.start();
-
   const adminAuth = createAdminAuth({
     appId: services.appId,
     adminToken: config.adminToken,
@@ -106,88 +77,98 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     maxFailures: config.http.adminLockoutFailures,
     windowSeconds: config.http.adminLockoutMinutes * 60,
   });
-
-  const { server: httpServer, whenIdle: requestsSettled } = createHttpServer<GraphQLContext>({
+  const http = createHttpServer<GraphQLContext>({
     apollo,
     logger,
     responseCache,
     onCacheHit: observeCachedAnswer(logger, metrics),
     corsOrigins: config.http.corsOrigins,
-    metrics: async () => ({
-      contentType: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }),
+    metrics: () => metrics.exposition(),
     buildContext: async (request, requestId) => ({
       requestId,
       auth: await adminAuth.check(request),
       services,
     }),
-    checkReadiness: async () => {
-      const pending = await countPendingMigrations(db.db).catch((error: unknown) => {
-        throw new Error(`MySQL: ${classifyError(error).message}`);
-      });
-      if (pending > 0) throw new Error(`${pending} migration(s) not applied`);
-      const pong = await redis.ping().catch((error: unknown) => {
-        throw new Error(`Redis: ${classifyError(error).message}`);
-      });
-      if (pong !== 'PONG') throw new Error('Redis did not answer PONG');
-    },
+    checkReadiness: () => checkReadiness({ db, redis }),
   });
 
-  const jobs: ScheduledTask[] = [];
+  let jobs: ScheduledTask[] = [];
   return {
     services,
     responseCache,
     tokens,
     db,
     redis,
-    httpServer,
+    httpServer: http.server,
     async listen(port = config.port, host = config.host) {
-      await new Promise<void>((resolve, reject) => {
-        httpServer.once('error', reject);
-        httpServer.listen(port, host, () => resolve());
-      });
-      if (config.scheduler.enabled) {
-        jobs.push(
-          scheduleTokenRefreshJob({
-            cron: config.scheduler.tokenRefreshCron,
-            tokens,
-            logger: logger.child({ job: 'refresh-token' }),
-          }),
-          scheduleSyncJob({
-            cron: config.scheduler.syncCron,
-            sync,
-            quota,
-            redis,
-            appId: services.appId,
-            logger: logger.child({ job: 'sync-rooms' }),
-          }),
-        );
-      }
-      const { port: actualPort } = httpServer.address() as AddressInfo;
-      const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-      return `http://${shownHost}:${actualPort}/graphql`;
+      const url = await listenOn(http.server, port, host);
+      if (config.scheduler.enabled) jobs = scheduleJobs(config, services, logger);
+      return url;
     },
     async close({ graceMs = 30_000 } = {}) {
       await Promise.all(jobs.map((job) => job.stop()));
-      const stopped = httpServer.listening
-        ? new Promise<void>((resolve) => httpServer.close(() => resolve()))
-        : Promise.resolve();
-      httpServer.closeIdleConnections();
-      const drained = Promise.all([stopped, requestsSettled(), sync.whenIdle()]).then(() => true);
-      const inTime = await Promise.race([
-        drained,
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
-      ]);
-      if (!inTime) {
-        logger.warn(
-          { graceMs },
-          'requests or a sync still running after the grace period; closing anyway',
-        );
-        httpServer.closeAllConnections();
-      }
+      await drain({ http, sync, graceMs, logger });
       await apollo.stop();
       await services.close();
     },
   };
+}
+
+/** Listens; resolves with the GraphQL URL to show (localhost for a wildcard host). */
+async function listenOn(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const { port: actualPort } = server.address() as AddressInfo;
+  const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${shownHost}:${actualPort}/graphql`;
+}
+
+function scheduleJobs(config: Config, services: Services, logger: Logger): ScheduledTask[] {
+  const { tokens, sync, quota, redis, appId } = services;
+  return [
+    scheduleTokenRefreshJob({
+      cron: config.scheduler.tokenRefreshCron,
+      tokens,
+      logger: logger.child({ job: 'refresh-token' }),
+    }),
+    scheduleSyncJob({
+      cron: config.scheduler.syncCron,
+      sync,
+      quota,
+      redis,
+      appId,
+      logger: logger.child({ job: 'sync-rooms' }),
+    }),
+  ];
+}
+
+/**
+ * Stops accepting connections and waits for the requests in flight and a running sync, at most
+ * `graceMs`; then cuts the connections still open.
+ */
+async function drain(options: {
+  http: HttpServer;
+  sync: Services['sync'];
+  graceMs: number;
+  logger: Logger;
+}): Promise<void> {
+  const { http, sync, graceMs, logger } = options;
+  const { server } = http;
+  const stopped = server.listening
+    ? new Promise<void>((resolve) => server.close(() => resolve()))
+    : Promise.resolve();
+  server.closeIdleConnections();
+  const drained = Promise.all([stopped, http.whenIdle(), sync.whenIdle()]).then(() => true);
+  const inTime = await Promise.race([
+    drained,
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref()),
+  ]);
+  if (inTime) return;
+  logger.warn(
+    { graceMs },
+    'requests or a sync still running after the grace period; closing anyway',
+  );
+  server.closeAllConnections();
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { MAX_BODY_BYTES } from '../src/http/http-server.js';
+import { MAX_BODY_BYTES } from '../src/http/request-body.js';
 import { endedRoom, roomsFixture } from './support/fixtures.js';
 import { countSyncRuns, snapshotRows } from './support/probes.js';
 import {

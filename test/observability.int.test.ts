@@ -40,7 +40,11 @@ describe('/metrics', () => {
     expect(text).toMatch(/wxlive_quota_remaining \d+/);
     expect(text).toMatch(/wxlive_token_ttl_seconds \d+/);
     expect(text).toMatch(/wxlive_token_age_seconds \d+/);
-    expect(text).toMatch(/wxlive_response_cache_hits [1-9]/);
+    expect(text).toMatch(/^wxlive_response_cache_hits_total [1-9]/m);
+    expect(text).toMatch(/^wxlive_response_cache_misses_total [1-9]/m);
+    // Running totals: counters, so rate() and increase() work on them.
+    expect(text).toMatch(/^# TYPE wxlive_response_cache_hits_total counter$/m);
+    expect(text).toMatch(/^# TYPE wxlive_response_cache_misses_total counter$/m);
     // The first Rooms request was computed by Apollo, the second answered from the cache.
     expect(text).toMatch(
       /wxlive_graphql_operations_total\{operation="Rooms",outcome="ok",source="apollo"\} 1\n/,

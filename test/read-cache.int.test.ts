@@ -1,3 +1,5 @@
+import { Agent, request as httpRequest } from 'node:http';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { roomsFixture } from './support/fixtures.js';
@@ -63,4 +65,58 @@ describe('read cache across instances', () => {
     await b.gql(ROOMS, { pageSize: 1000 });
     expect(b.app.responseCache.stats().entries).toBe(before);
   });
+
+  it('computes identical public requests that arrive together once and answers all with it', async () => {
+    const query = 'query SharedRead { rooms(pageSize: 4) { totalCount items { roomId } } }';
+    const answers = await postTogether(b.url, JSON.stringify({ query }), 20);
+    expect(answers.every((answer) => answer === answers[0])).toBe(true);
+    expect(JSON.parse(answers[0]!)).toMatchObject({ data: { rooms: { totalCount: 5 } } });
+    const { body } = await metricsOf(b);
+    // The first is computed; the others wait for its answer (or, arriving later, hit the cache).
+    expect(countOf(body, 'apollo')).toBe(1);
+    expect(countOf(body, 'cache')).toBe(19);
+  });
 });
+
+/**
+ * POSTs the same body `n` times at once, on connections opened beforehand so that the requests
+ * reach the server together, not one connection set-up apart.
+ */
+async function postTogether(url: string, body: string, n: number): Promise<string[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: n });
+  const send = (method: string, path: string, payload?: string) =>
+    new Promise<string>((resolve, reject) => {
+      const request = httpRequest(new URL(path, url), {
+        method,
+        agent,
+        headers: { 'content-type': 'application/json' },
+      });
+      request.on('error', reject);
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      });
+      request.end(payload);
+    });
+  try {
+    await Promise.all(Array.from({ length: n }, () => send('GET', '/healthz')));
+    return await Promise.all(Array.from({ length: n }, () => send('POST', '/graphql', body)));
+  } finally {
+    agent.destroy();
+  }
+}
+
+async function metricsOf(t: TestApp) {
+  const response = await fetch(t.url.replace(/\/graphql$/, '/metrics'));
+  return { body: await response.text() };
+}
+
+/** How many SharedRead operations were answered from `source` (apollo: computed). */
+function countOf(metrics: string, source: 'apollo' | 'cache'): number {
+  const line = new RegExp(
+    `^wxlive_graphql_operations_total\\{operation="SharedRead",outcome="ok",source="${source}"\\} (\\d+)$`,
+    'm',
+  );
+  return Number(line.exec(metrics)?.[1] ?? 0);
+}

@@ -37,7 +37,7 @@ async function firstIds(service: ServiceProcess): Promise<number[]> {
 
 async function cacheHits(service: ServiceProcess): Promise<number> {
   const { body } = await service.get('/metrics');
-  return Number(/^wxlive_response_cache_hits (\d+)$/m.exec(body)?.[1]);
+  return Number(/^wxlive_response_cache_hits_total (\d+)$/m.exec(body)?.[1]);
 }
 
 /** How many change-feed connections each live node holds (CLIENT LIST, by connection name). */

@@ -24,14 +24,15 @@ describe('GraphQL limits', () => {
       runs: await countSyncRuns(app),
     });
     const before = await state();
-    return { t: app, expectNoWork: async () => expect(await state()).toEqual(before) };
+    return { app, expectNoWork: async () => expect(await state()).toEqual(before) };
   }
 
   /** Admin mutations inside each over-limit request: had anything run, WeChat would have been called. */
   it('refuses too many aliases before running anything', async () => {
-    const { t, expectNoWork } = await arrange();
+    const { app, expectNoWork } = await arrange();
     const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: syncRooms { added }`);
-    const answer = await t.gql(`mutation { ${aliases.join(' ')} }`, {}, { admin: true });
+    const answer = await app.gql(`mutation { ${aliases.join(' ')} }`, {}, { admin: true });
+    expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/alias/i);
     expect(answer.data ?? null).toBeNull();
@@ -39,43 +40,81 @@ describe('GraphQL limits', () => {
   });
 
   it('refuses queries past the depth limit', async () => {
-    const { t, expectNoWork } = await arrange();
+    const { app, expectNoWork } = await arrange();
     // The schema has no cycles, so only a query naming unknown fields gets this deep; the depth
     // rule must still reject it by depth (not only for the unknown fields).
-    const answer = await t.gql(
+    const answer = await app.gql(
       'mutation { syncReplay(roomId: 1000) { goods { a { b { c { d { e { f { g } } } } } } } } }',
       {},
       { admin: true },
     );
+    expect(answer.status).toBe(400);
     expect(answer.errors?.some((error) => /depth/i.test(error.message))).toBe(true);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     await expectNoWork();
   });
 
   it('refuses a query over the cost limit although depth, aliases and tokens are within theirs', async () => {
-    const { t, expectNoWork } = await arrange();
+    const { app, expectNoWork } = await arrange();
     // About 1,000 tokens (the limit is 2,000), depth 4, no alias: a field costs more the deeper it
     // sits. (The same fields under a mutation would trip graphql-js's own overlap-work guard first.)
     const names = Array.from({ length: 1_000 }, () => 'name').join(' ');
-    const answer = await t.gql(`{ rooms { items { goods { ${names} } } } }`);
+    const answer = await app.gql(`{ rooms { items { goods { ${names} } } } }`);
+    expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(answer.errors?.[0]?.message).toMatch(/cost/i);
     expect(answer.errors?.some((error) => /alias|depth|token/i.test(error.message))).toBe(false);
     await expectNoWork();
   });
 
-  it('refuses a huge query by its token count', async () => {
-    const { t, expectNoWork } = await arrange();
-    const fields = Array.from({ length: 3_000 }, () => 'added').join(' ');
-    const answer = await t.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
+  it('refuses too many directives before running anything', async () => {
+    const { app, expectNoWork } = await arrange();
+    const directives = Array.from({ length: 20 }, () => '@include(if: true)').join(' ');
+    const answer = await app.gql(
+      `mutation { syncRooms { added ${directives} } }`,
+      {},
+      { admin: true },
+    );
+    expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    expect(answer.errors?.[0]?.message).toMatch(/token/i);
+    expect(answer.errors?.[0]?.message).toMatch(/directives limit/i);
+    expect(answer.data ?? null).toBeNull();
+    await expectNoWork();
+  });
+
+  // A refusal by a limit is the client's fault: 400, never 500 (the token limit used to answer 500).
+  it('refuses a huge query by its token count with HTTP 400, public or admin', async () => {
+    const { app, expectNoWork } = await arrange();
+    const fields = Array.from({ length: 3_000 }, () => 'added').join(' ');
+    const admin = await app.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
+    const totals = Array.from({ length: 3_000 }, () => 'totalCount').join(' ');
+    const publicRead = await app.gql(`{ rooms { ${totals} } }`);
+    for (const answer of [admin, publicRead]) {
+      expect(answer.status).toBe(400);
+      expect(answer.errors).toEqual([
+        {
+          message: 'Syntax Error: Token limit of 2000 exceeded.',
+          extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+        },
+      ]);
+      expect(answer).not.toHaveProperty('data');
+    }
+    await expectNoWork();
+  });
+
+  it('answers a query with a syntax error with HTTP 400, as a validation failure', async () => {
+    const { app, expectNoWork } = await arrange();
+    const answer = await app.gql('mutation { syncRooms { added ', {}, { admin: true });
+    expect(answer.status).toBe(400);
+    expect(answer.errors?.[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(answer.errors?.[0]?.message).toMatch(/^Syntax Error: Expected Name, found <EOF>/);
+    expect(answer).not.toHaveProperty('data');
     await expectNoWork();
   });
 
   it('refuses batched operations', async () => {
-    const { t, expectNoWork } = await arrange();
-    const response = await fetch(t.url, {
+    const { app, expectNoWork } = await arrange();
+    const response = await fetch(app.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
       body: JSON.stringify([{ query: 'mutation { syncRooms { added } }' }, { query: QUOTA }]),

@@ -4,7 +4,8 @@ import type { WechatCallObservation } from '../wechat/wechat.http.js';
 
 /**
  * Prometheus metrics (prom-client), one registry per app so tests and several apps in one process
- * do not collide. Gauges that mirror shared state (quota, token, cache) are read at scrape time.
+ * do not collide. Figures that mirror state kept elsewhere (quota, token, cache) are read at scrape
+ * time.
  */
 export interface Metrics {
   registry: Registry;
@@ -19,12 +20,15 @@ export interface Metrics {
   }): void;
   /** Registers scrape-time readers for state that lives elsewhere (Redis, the cache). */
   readGauges(readers: GaugeReaders): void;
+  /** The Prometheus exposition for GET /metrics. */
+  exposition(): Promise<{ contentType: string; body: string }>;
 }
 
 export interface GaugeReaders {
   quota: () => Promise<{ used: number; remaining: number; limit: number }>;
   tokenTtlSeconds: () => Promise<number | null>;
   tokenAgeSeconds: () => Promise<number | null>;
+  /** `hits` and `misses` are running totals since start (they only grow). */
   cache: () => { hits: number; misses: number; entries: number };
 }
 
@@ -86,6 +90,9 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
+    async exposition() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
     observeWechatCall(call) {
       wechatCalls.inc({ endpoint: call.endpoint, kind: call.kind, outcome: call.outcome });
       wechatSeconds.observe({ endpoint: call.endpoint, kind: call.kind }, call.seconds);
@@ -107,67 +114,104 @@ export function createMetrics(): Metrics {
       for (const code of operation.errorCodes) graphqlErrors.inc({ code });
     },
     readGauges(readers) {
-      new Gauge({
-        name: 'wxlive_quota_used',
-        help: 'getliveinfo calls counted today (China day)',
-        registers: [registry],
-        async collect() {
-          // A scrape must not fail because Redis is down: keep the last value.
-          const quota = await readers.quota().catch(() => null);
-          if (quota) this.set(quota.used);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_quota_remaining',
-        help: 'getliveinfo calls left today',
-        registers: [registry],
-        async collect() {
-          const quota = await readers.quota().catch(() => null);
-          if (quota) this.set(quota.remaining);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_token_ttl_seconds',
-        help: 'Seconds the cached access token has left (-1: none cached)',
-        registers: [registry],
-        async collect() {
-          const ttl = await readers.tokenTtlSeconds().catch(() => undefined);
-          if (ttl !== undefined) this.set(ttl ?? -1);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_token_age_seconds',
-        help: 'Seconds since the cached access token was fetched (-1: none cached)',
-        registers: [registry],
-        async collect() {
-          const age = await readers.tokenAgeSeconds().catch(() => undefined);
-          if (age !== undefined) this.set(age ?? -1);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_response_cache_hits',
-        help: 'Public GraphQL requests answered from the response cache since start',
-        registers: [registry],
-        collect() {
-          this.set(readers.cache().hits);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_response_cache_misses',
-        help: 'Cacheable public GraphQL requests that had to be computed since start',
-        registers: [registry],
-        collect() {
-          this.set(readers.cache().misses);
-        },
-      });
-      new Gauge({
-        name: 'wxlive_response_cache_entries',
-        help: 'Answers held in the response cache',
-        registers: [registry],
-        collect() {
-          this.set(readers.cache().entries);
-        },
-      });
+      readAtScrape(registry, readers);
     },
   };
+}
+
+function readAtScrape(registry: Registry, readers: GaugeReaders): void {
+  // Both quota gauges show one reading: one Redis round trip per scrape, and figures that agree.
+  // A scrape must not fail because Redis is down: a failed reading keeps the last values.
+  const quota = sharedWhilePending(() => readers.quota().catch(() => null));
+  scrapedGauge(registry, {
+    name: 'wxlive_quota_used',
+    help: 'getliveinfo calls counted today (China day)',
+    read: async () => (await quota())?.used,
+  });
+  scrapedGauge(registry, {
+    name: 'wxlive_quota_remaining',
+    help: 'getliveinfo calls left today',
+    read: async () => (await quota())?.remaining,
+  });
+  const ttl = () => readers.tokenTtlSeconds().catch(() => undefined);
+  const age = () => readers.tokenAgeSeconds().catch(() => undefined);
+  scrapedGauge(registry, {
+    name: 'wxlive_token_ttl_seconds',
+    help: 'Seconds the cached access token has left (-1: none cached)',
+    read: async () => noneAsMinusOne(await ttl()),
+  });
+  scrapedGauge(registry, {
+    name: 'wxlive_token_age_seconds',
+    help: 'Seconds since the cached access token was fetched (-1: none cached)',
+    read: async () => noneAsMinusOne(await age()),
+  });
+  scrapedCounter(registry, {
+    name: 'wxlive_response_cache_hits_total',
+    help: 'Public GraphQL requests answered from the response cache',
+    read: () => readers.cache().hits,
+  });
+  scrapedCounter(registry, {
+    name: 'wxlive_response_cache_misses_total',
+    help: 'Cacheable public GraphQL requests that had to be computed',
+    read: () => readers.cache().misses,
+  });
+  scrapedGauge(registry, {
+    name: 'wxlive_response_cache_entries',
+    help: 'Answers held in the response cache',
+    read: async () => readers.cache().entries,
+  });
+}
+
+interface ScrapedMetric<Value> {
+  name: string;
+  help: string;
+  read: () => Value;
+}
+
+/** A gauge set at scrape time; a reading of undefined (it failed) keeps the last value. */
+function scrapedGauge(
+  registry: Registry,
+  { name, help, read }: ScrapedMetric<Promise<number | undefined>>,
+): Gauge {
+  return new Gauge({
+    name,
+    help,
+    registers: [registry],
+    async collect() {
+      const value = await read();
+      if (value !== undefined) this.set(value);
+    },
+  });
+}
+
+/** A counter for a running total kept elsewhere: moved at scrape time by what it grew since. */
+function scrapedCounter(registry: Registry, { name, help, read }: ScrapedMetric<number>): Counter {
+  let counted = 0;
+  return new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      const total = read();
+      this.inc(total - counted);
+      counted = total;
+    },
+  });
+}
+
+/**
+ * One reading shared by every caller while it is pending. A scrape collects all metrics at once, so
+ * the metrics of one scrape share one reading; the next scrape reads afresh.
+ */
+function sharedWhilePending<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () =>
+    (pending ??= read().finally(() => {
+      pending = undefined;
+    }));
+}
+
+/** -1 stands for "no token cached"; undefined (the reading failed) keeps the last value. */
+function noneAsMinusOne(value: number | null | undefined): number | undefined {
+  return value === null ? -1 : value;
 }
