@@ -30,7 +30,7 @@ describe('GraphQL limits', () => {
   /** Admin mutations inside each over-limit request: had anything run, WeChat would have been called. */
   it('refuses too many aliases before running anything', async () => {
     const { app, expectNoWork } = await arrange();
-    const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: syncRooms { added }`);
+    const aliases = Array.from({ length: 40 }, (_, index) => `a${index}: syncRooms { roomsAdded }`);
     const answer = await app.gql(`mutation { ${aliases.join(' ')} }`, {}, { admin: true });
     expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -71,7 +71,7 @@ describe('GraphQL limits', () => {
     const { app, expectNoWork } = await arrange();
     const directives = Array.from({ length: 20 }, () => '@include(if: true)').join(' ');
     const answer = await app.gql(
-      `mutation { syncRooms { added ${directives} } }`,
+      `mutation { syncRooms { roomsAdded ${directives} } }`,
       {},
       { admin: true },
     );
@@ -85,7 +85,7 @@ describe('GraphQL limits', () => {
   // A refusal by a limit is the client's fault: 400, never 500 (the token limit used to answer 500).
   it('refuses a huge query by its token count with HTTP 400, public or admin', async () => {
     const { app, expectNoWork } = await arrange();
-    const fields = Array.from({ length: 3_000 }, () => 'added').join(' ');
+    const fields = Array.from({ length: 3_000 }, () => 'roomsAdded').join(' ');
     const admin = await app.gql(`mutation { syncRooms { ${fields} } }`, {}, { admin: true });
     const totals = Array.from({ length: 3_000 }, () => 'totalCount').join(' ');
     const publicRead = await app.gql(`{ rooms { ${totals} } }`);
@@ -104,7 +104,7 @@ describe('GraphQL limits', () => {
 
   it('answers a query with a syntax error with HTTP 400, as a validation failure', async () => {
     const { app, expectNoWork } = await arrange();
-    const answer = await app.gql('mutation { syncRooms { added ', {}, { admin: true });
+    const answer = await app.gql('mutation { syncRooms { roomsAdded ', {}, { admin: true });
     expect(answer.status).toBe(400);
     expect(answer.errors?.[0]?.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
     expect(answer.errors?.[0]?.message).toMatch(/^Syntax Error: Expected Name, found <EOF>/);
@@ -117,7 +117,7 @@ describe('GraphQL limits', () => {
     const response = await fetch(app.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
-      body: JSON.stringify([{ query: 'mutation { syncRooms { added } }' }, { query: QUOTA }]),
+      body: JSON.stringify([{ query: 'mutation { syncRooms { roomsAdded } }' }, { query: QUOTA }]),
     });
     expect(response.status).toBe(400);
     await expectNoWork();
