@@ -1,14 +1,17 @@
 # wxlive image: `docker build -t wxlive .`, then run it with compose.yaml (or any orchestrator) and
 # the settings of .env.example as environment variables.
 #
-# Base: node:20-bookworm-slim (Debian 12, glibc) rather than node:20-alpine (musl). The machine the
-# test suite and .ci/run run on is Debian 12 too, so the image uses the libc and distribution the
-# service is tested on, and the build stage picks the same prebuilt native dev tools as that
-# machine (oxlint, rolldown and lightningcss ship separate glibc and musl builds). Alpine's base
-# image is smaller; nothing in the app needs it.
+# Base: node:24-bookworm-slim, the current LTS (Node 20 left support in April 2026). Debian 12
+# (glibc) rather than Alpine (musl): the machine the test suite and .ci/run run on is Debian 12 too,
+# so the image uses the libc and distribution the service is tested on, and the build stage picks
+# the same prebuilt native dev tools as that machine (oxlint, rolldown and lightningcss ship
+# separate glibc and musl builds). Alpine's base image is smaller; nothing in the app needs it.
+#
+# The build compiles tsconfig.build.json, which leaves out the WeChat simulator and the demo: the
+# image ships neither.
 
 # --- build: every dependency, compile TypeScript to dist/ ----------------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 
 # Manifests first: the dependency layer is reused until package-lock.json changes.
@@ -21,7 +24,7 @@ COPY src ./src
 RUN npm run build
 
 # --- runtime: production dependencies, dist/ and the migrations -----------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 
@@ -41,7 +44,7 @@ USER node
 EXPOSE 4000
 # /healthz only says the process serves HTTP. /readyz (MySQL and Redis answer) belongs to load
 # balancers: an orchestrator that replaces unhealthy containers should not replace every instance
-# over a Redis blip. fetch is built into Node 20, so the image needs neither curl nor wget.
+# over a Redis blip. fetch is built into Node, so the image needs neither curl nor wget.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||4000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"]
 

@@ -1,8 +1,11 @@
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { parseEnv } from 'node:util';
+import { parseEnv, promisify } from 'node:util';
 
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
+const run = promisify(execFile);
 
 /**
  * No container engine runs on this project's machines, so compose.yaml is never started here.
@@ -52,5 +55,32 @@ describe('compose.yaml', () => {
       mysql: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
+  });
+});
+
+describe('the production build and image', () => {
+  it('compile no simulator or demo code, not even through an import', async () => {
+    // `exclude` only drops files tsc would pick up by itself: a production file importing the
+    // simulator would still pull it into dist/. The list of files the build compiles tells.
+    const { stdout } = await run('npx', ['tsc', '-p', 'tsconfig.build.json', '--listFilesOnly'], {
+      timeout: 60_000,
+    });
+    const ours = stdout.split('\n').filter((file) => file.includes(`${process.cwd()}/src/`));
+    expect(ours.some((file) => file.endsWith('/src/main.ts'))).toBe(true);
+    expect(ours.filter((file) => /\/src\/(wechat-sim|demo)\//.test(file))).toEqual([]);
+  });
+
+  it('build on the current Node LTS, which engines allows alongside 20 and 22', async () => {
+    const dockerfile = await readFile('Dockerfile', 'utf8');
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1]);
+    expect(bases).toEqual(['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    const { engines } = JSON.parse(await readFile('package.json', 'utf8')) as {
+      engines: { node: string };
+    };
+    expect(engines.node.split('||').map((range) => range.trim())).toEqual([
+      '^20.19.0',
+      '^22.12.0',
+      '>=24.0.0',
+    ]);
   });
 });
