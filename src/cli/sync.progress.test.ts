@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import type { SyncProgress } from '../sync/sync.service.js';
+import { initialSyncProgress, type SyncProgress } from '../sync/sync.service.js';
 import { createSyncProgress, type CliStream } from './sync.progress.js';
 
 /** A stream that records what was written; `isTTY` makes it pass for a terminal. */
@@ -17,15 +17,7 @@ function fakeStream(isTTY: boolean): CliStream & { text(): string } {
   };
 }
 
-const base: SyncProgress = {
-  phase: 'list',
-  pagesRead: 0,
-  pagesExpected: 1,
-  roomsSeen: 0,
-  replaysChecked: 0,
-  replaysToCheck: 0,
-  roomsToWrite: 0,
-};
+const base = initialSyncProgress();
 const listPage = (pagesRead: number): SyncProgress => ({
   ...base,
   pagesRead,

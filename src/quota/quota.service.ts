@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/client.js';
 import { redisKeys } from '../redis/keys.js';
 import { chinaDay, msUntilChinaMidnight } from '../wechat/wechat-time.js';
+import type { CallLedger } from '../wechat/wechat.client.js';
 import { QuotaExhaustedError } from '../wechat/wechat.errors.js';
 
 /** Keys outlive their China day by an hour, so a call at 23:59:59 is never counted twice. */
@@ -31,17 +32,8 @@ export interface QuotaSnapshot {
   exhausted: boolean;
 }
 
-export interface QuotaService {
-  /** Counts one getliveinfo call, or throws QuotaExhaustedError without counting it. */
-  reserveCall(): Promise<void>;
-  /** WeChat said 45009: the day is spent whatever our counter says. */
-  markDaySpent(): Promise<void>;
-  /** Stores the account's real figures read from WeChat's quota API. */
-  recordWechatFigures(figures: { dailyLimit: number; used: number }): Promise<void>;
-  /** Remembers that the limit could not be read, so the fallback is used for a while. */
-  recordFallbackLimit(): Promise<void>;
-  /** Whether today's limit came from WeChat (or the fallback) recently enough to trust. */
-  hasLimitForToday(): Promise<boolean>;
+/** The daily call ledger: what the WeChat client counts calls in, plus what admins read of it. */
+export interface QuotaService extends CallLedger {
   snapshot(): Promise<QuotaSnapshot>;
   /** Forgets today's counts and limit: after WeChat's clear_quota, or against a new simulator. */
   clearToday(): Promise<void>;

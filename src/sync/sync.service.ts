@@ -125,11 +125,9 @@ interface ProgressTracker {
   update(change: Partial<SyncProgress>): void;
 }
 
-/** Keeps where the run stands and hands every listener a copy, so none can alter it. */
-function trackProgress(
-  onProgress: ((progress: SyncProgress) => void) | undefined,
-): ProgressTracker {
-  const state: SyncProgress = {
+/** Where a sync stands before it has read anything. */
+export function initialSyncProgress(): SyncProgress {
+  return {
     phase: 'list',
     pagesRead: 0,
     pagesExpected: 1,
@@ -138,6 +136,13 @@ function trackProgress(
     replaysToCheck: 0,
     roomsToWrite: 0,
   };
+}
+
+/** Keeps where the run stands and hands every listener a copy, so none can alter it. */
+function trackProgress(
+  onProgress: ((progress: SyncProgress) => void) | undefined,
+): ProgressTracker {
+  const state = initialSyncProgress();
   return {
     state,
     update(change) {

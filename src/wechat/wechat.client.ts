@@ -82,8 +82,11 @@ export interface CallLedger {
   reserveCall(): Promise<void>;
   /** WeChat said 45009: the day is spent whatever the ledger says. */
   markDaySpent(): Promise<void>;
+  /** Stores the account's real figures read from WeChat's quota API. */
   recordWechatFigures(figures: { dailyLimit: number; used: number }): Promise<void>;
+  /** Remembers that the limit could not be read, so the fallback is used for a while. */
   recordFallbackLimit(): Promise<void>;
+  /** Whether today's limit came from WeChat (or the fallback) recently enough to trust. */
   hasLimitForToday(): Promise<boolean>;
 }
 
