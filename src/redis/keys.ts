@@ -18,6 +18,17 @@ export const redisKeys = {
   adminFailures: (appId: string, client: string) => `wxlive:{${appId}}:auth:failures:${client}`,
   /** A scheduled job's slot (job name and time), claimed by the one instance that runs it. */
   cronSlot: (appId: string, slot: string) => `wxlive:{${appId}}:cron:${slot}`,
+  /** The adaptive planner's lease: the one instance that plans and reads for this app. */
+  freshnessLease: (appId: string) => `wxlive:{${appId}}:freshness:lease`,
+  /** The planner's latest plan (JSON), for admins on any instance and for the next leaseholder. */
+  freshnessPlan: (appId: string) => `wxlive:{${appId}}:freshness:plan`,
+  /** Status changes the planner's reads saw, newest first (a capped list of JSON entries). */
+  freshnessTransitions: (appId: string) => `wxlive:{${appId}}:freshness:transitions`,
+  /** Reads skipped for want of budget, per China day. */
+  freshnessSkipped: (appId: string, chinaDay: string) =>
+    `wxlive:{${appId}}:freshness:skipped:${chinaDay}`,
+  /** Set when a targeted read saw the list's total change since the last full read. */
+  freshnessListDrift: (appId: string) => `wxlive:{${appId}}:freshness:list-drift`,
   /** Pub/sub channel announcing that served data changed. */
   dataChanged: (appId: string) => `wxlive:{${appId}}:data:changed`,
 } as const;
