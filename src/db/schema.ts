@@ -74,6 +74,12 @@ export const rooms = mysqlTable(
     replaysFirstCheckedAt: datetime(utc),
     /** Set when WeChat stopped listing the room; such rooms are hidden, never deleted. */
     archivedAt: datetime(utc),
+    /**
+     * When a read last confirmed this room by itself: a sync that wrote it, or a targeted refresh
+     * that read it. A full sync confirms every listed room without writing unchanged ones; that
+     * confirmation is its run's (see `Room.syncedAt`).
+     */
+    syncedAt: datetime(utc),
     createdAt: datetime(utc).notNull(),
     updatedAt: datetime(utc).notNull(),
   },
@@ -98,9 +104,18 @@ export const rooms = mysqlTable(
   ],
 );
 
-/** What started a sync: the schedule, an admin's mutation, or the command line. */
-export const SyncTrigger = { CRON: 'cron', ADMIN: 'admin', CLI: 'cli' } as const;
+/** What started a sync: the schedule, an admin's mutation, the command line, or the adaptive planner. */
+export const SyncTrigger = {
+  CRON: 'cron',
+  ADMIN: 'admin',
+  CLI: 'cli',
+  PLANNER: 'planner',
+} as const;
 export type SyncTrigger = (typeof SyncTrigger)[keyof typeof SyncTrigger];
+
+/** What a run read: the whole list, the rows of some rooms, or some rooms' replays. */
+export const SyncKind = { FULL: 'full', TARGETED: 'targeted', REPLAYS: 'replays' } as const;
+export type SyncKind = (typeof SyncKind)[keyof typeof SyncKind];
 
 export const SyncOutcome = {
   RUNNING: 'running',
@@ -116,6 +131,7 @@ export const syncRuns = mysqlTable(
     id: bigint({ mode: 'number', unsigned: true }).autoincrement().primaryKey(),
     appId: varchar({ length: 32 }).notNull(),
     trigger: mysqlEnum(SyncTrigger).notNull(),
+    kind: mysqlEnum(SyncKind).notNull().default(SyncKind.FULL),
     outcome: mysqlEnum(SyncOutcome).notNull(),
     startedAt: datetime(utc).notNull(),
     finishedAt: datetime(utc),
@@ -135,6 +151,13 @@ export const syncRuns = mysqlTable(
     index('sync_runs_app_started_idx').on(table.appId, table.startedAt),
     // Every sync first closes runs a killed process left 'running': find those without a scan.
     index('sync_runs_app_outcome_idx').on(table.appId, table.outcome),
+    // The last successful full sync (every room's confirmation) without a scan.
+    index('sync_runs_app_kind_outcome_idx').on(
+      table.appId,
+      table.kind,
+      table.outcome,
+      table.finishedAt,
+    ),
   ],
 );
 

@@ -18,6 +18,10 @@ export const redisKeys = {
   adminFailures: (appId: string, client: string) => `wxlive:{${appId}}:auth:failures:${client}`,
   /** A scheduled job's slot (job name and time), claimed by the one instance that runs it. */
   cronSlot: (appId: string, slot: string) => `wxlive:{${appId}}:cron:${slot}`,
+  /** Each room's row offset in WeChat's list at the last full read (a hash: room id → offset). */
+  listPositions: (appId: string) => `wxlive:{${appId}}:list:positions`,
+  /** That read's total, rows per page and time (JSON). */
+  listPositionsMeta: (appId: string) => `wxlive:{${appId}}:list:meta`,
   /** The adaptive planner's lease: the one instance that plans and reads for this app. */
   freshnessLease: (appId: string) => `wxlive:{${appId}}:freshness:lease`,
   /** The planner's latest plan (JSON), for admins on any instance and for the next leaseholder. */

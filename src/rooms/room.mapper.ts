@@ -119,6 +119,12 @@ function knownInstant(iso: string | null): Date | null {
   return at.getTime() === 0 ? null : at;
 }
 
+function laterOf(a: Date | null, b: Date | null): Date | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
 export interface ReplayView {
   mediaUrl: string;
   /** Null when WeChat gives its "unknown" sentinel. */
@@ -137,9 +143,18 @@ export type RoomView = Omit<RoomRow, 'liveStatus' | 'anchorImg' | 'replays'> & {
   replays: ReplayView[];
 };
 
-export function roomViewFromRow(row: RoomRow, defaultAnchorImg: string | null): RoomView {
+/**
+ * `lastFullSyncAt`: when the app's last successful full sync ended. It listed every visible room,
+ * so it confirmed each of them then, without writing those that had not changed.
+ */
+export function roomViewFromRow(
+  row: RoomRow,
+  defaultAnchorImg: string | null,
+  lastFullSyncAt: Date | null = null,
+): RoomView {
   return {
     ...row,
+    syncedAt: laterOf(row.syncedAt, lastFullSyncAt),
     liveStatus: liveStatusFromCode(row.liveStatus),
     anchorImg: row.anchorImg ?? defaultAnchorImg,
     replays: row.replays.map((replay) => ({

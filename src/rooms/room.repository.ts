@@ -83,6 +83,7 @@ export async function setRoomPinned(
 /** What a sync needs to know about each stored room to decide what to write. */
 export interface StoredRoomState {
   roomId: number;
+  liveStatus: number;
   contentHash: string;
   archived: boolean;
   hasReplays: boolean;
@@ -90,13 +91,17 @@ export interface StoredRoomState {
   replaysFirstCheckedAt: Date | null;
 }
 
+/** The stored state of every room of the app, or of the given rooms only (a targeted refresh). */
 export async function loadStoredRoomStates(
   db: Executor,
   appId: string,
+  onlyRoomIds?: readonly number[],
 ): Promise<Map<number, StoredRoomState>> {
+  if (onlyRoomIds?.length === 0) return new Map();
   const rows = await db
     .select({
       roomId: rooms.roomId,
+      liveStatus: rooms.liveStatus,
       contentHash: rooms.contentHash,
       archivedAt: rooms.archivedAt,
       // Only whether replays exist, not the JSON itself: cheap even for 50,000 rooms.
@@ -105,13 +110,19 @@ export async function loadStoredRoomStates(
       replaysFirstCheckedAt: rooms.replaysFirstCheckedAt,
     })
     .from(rooms)
-    .where(eq(rooms.appId, appId))
+    .where(
+      and(
+        eq(rooms.appId, appId),
+        onlyRoomIds ? inArray(rooms.roomId, [...onlyRoomIds]) : undefined,
+      ),
+    )
     .orderBy(asc(rooms.roomId));
   return new Map(
     rows.map((row) => [
       row.roomId,
       {
         roomId: row.roomId,
+        liveStatus: row.liveStatus,
         contentHash: row.contentHash,
         archived: row.archivedAt !== null,
         hasReplays: row.hasReplays === 1,
@@ -123,11 +134,12 @@ export async function loadStoredRoomStates(
 }
 
 // The columns a sync overwrites: WeChat's (but the key), their hash, and the bookkeeping that
-// restores an archived room. `pinned`, replays and `createdAt` are not among them.
+// restores an archived room and dates its confirmation. `pinned`, replays and `createdAt` are not.
 const SYNCED_COLUMNS: ReadonlyArray<keyof RoomRow> = [
   ...syncedRoomColumns.filter((column) => column !== 'roomId'),
   'contentHash',
   'archivedAt',
+  'syncedAt',
   'updatedAt',
 ];
 
@@ -152,12 +164,33 @@ export async function upsertRoomContents(
       ...content,
       replays: [],
       archivedAt: null,
+      syncedAt: now,
       createdAt: now,
       updatedAt: now,
     }));
     await db.execute(
       sql`insert into ${rooms} ${bulkValues(rooms, chunk)} on duplicate key update ${upsertAssignments}`,
     );
+  }
+}
+
+/** Dates the confirmation of rooms a targeted read found unchanged (written ones are dated already). */
+export async function confirmRooms(
+  db: Executor,
+  appId: string,
+  roomIds: readonly number[],
+  at: Date,
+): Promise<void> {
+  for (let index = 0; index < roomIds.length; index += BULK_CHUNK) {
+    await db
+      .update(rooms)
+      .set({ syncedAt: at })
+      .where(
+        and(
+          eq(rooms.appId, appId),
+          inArray(rooms.roomId, roomIds.slice(index, index + BULK_CHUNK)),
+        ),
+      );
   }
 }
 

@@ -91,6 +91,13 @@ export class Room {
 
   @Field(() => Boolean, { description: 'Pinned rooms come first' })
   pinned!: boolean;
+
+  @Field(() => GraphQLISODateTime, {
+    nullable: true,
+    description:
+      'When WeChat last confirmed this room: the later of the last read of this room alone (a targeted refresh, or a sync that wrote it) and the last successful full sync, which lists every room',
+  })
+  syncedAt!: Date | null;
 }
 
 @ObjectType({ description: 'A page of rooms', simpleResolvers: true })

@@ -48,6 +48,9 @@ export function needsReplays(
   );
 }
 
+/** A room to ask replays for: its id, and its end (the most recently ended are asked first). */
+export type ReplayCandidate = Pick<WechatRoom, 'roomid' | 'end_time'>;
+
 export interface ReplayCollectorOptions {
   wechat: WechatLiveClient;
   quota: QuotaService;
@@ -71,7 +74,7 @@ export interface ReplayCollector {
    * that room; running out of quota stops the rest, which wait for a later sync.
    */
   collectReplays(
-    candidates: readonly WechatRoom[],
+    candidates: readonly ReplayCandidate[],
     meter: CallMeter,
     onChecked: () => void,
   ): Promise<ReplayCollection>;
@@ -97,7 +100,7 @@ export function createReplayCollector(options: ReplayCollectorOptions): ReplayCo
   }
 
   async function collectReplays(
-    candidates: readonly WechatRoom[],
+    candidates: readonly ReplayCandidate[],
     meter: CallMeter,
     onChecked: () => void,
   ): Promise<ReplayCollection> {

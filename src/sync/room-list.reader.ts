@@ -16,6 +16,10 @@ export type FetchRoomPage = (start: number, limit: number) => Promise<RoomListPa
 export interface FullRoomList {
   /** The rooms of the last, complete pass, deduplicated by room id (the latest copy read wins). */
   rooms: Map<number, WechatRoom>;
+  /** Each room's row offset in the last, complete pass: where a targeted read finds it again. */
+  positions: Map<number, number>;
+  /** Rows WeChat returned per full page in the last pass (50 when asked for 100). */
+  pageRows: number;
   /** WeChat's total at the end of the last pass. */
   total: number;
   passes: number;
@@ -34,6 +38,8 @@ export interface ReadOptions {
 
 interface PassResult {
   total: number;
+  pageRows: number;
+  positions: Map<number, number>;
   /** The total changed between pages, or a page came back short before the end. */
   moved: boolean;
   seen: Set<number>;
@@ -58,15 +64,17 @@ export async function readFullRoomList(
   const limit = pLimit(Math.max(1, options.concurrency ?? 1));
   const rooms = new Map<number, WechatRoom>();
 
-  const keep = (page: RoomListPage, seen: Set<number>) => {
-    for (const room of page.rooms) {
+  const keep = (page: RoomListPage, start: number, pass: Omit<PassResult, 'total' | 'moved'>) => {
+    page.rooms.forEach((room, index) => {
       rooms.set(room.roomid, room);
-      seen.add(room.roomid);
-    }
+      pass.seen.add(room.roomid);
+      pass.positions.set(room.roomid, start + index);
+    });
   };
 
   async function readPass(): Promise<PassResult> {
     const seen = new Set<number>();
+    const positions = new Map<number, number>();
     let pagesRead = 0;
     let pagesExpected = 1;
     const pageDone = () => {
@@ -76,14 +84,15 @@ export async function readFullRoomList(
     const first = await fetchPage(0, pageLimit);
     const total = first.total ?? 0;
     const pageRows = first.rooms.length;
+    const pass = { seen, positions, pageRows };
     pagesExpected = pageRows > 0 ? Math.ceil(total / pageRows) : 1;
-    keep(first, seen);
+    keep(first, 0, pass);
     pageDone();
     // errcode 1 / 9410000 at offset 0: no rooms at all.
-    if (first.total === null) return { total: 0, moved: false, seen };
-    if (pageRows === 0 || pageRows >= total) return { total, moved: pageRows < total, seen };
+    if (first.total === null) return { ...pass, total: 0, moved: false };
+    if (pageRows === 0 || pageRows >= total) return { ...pass, total, moved: pageRows < total };
     // A short first page would make a tiny step and burn the quota on thousands of calls: read again.
-    if (pageRows < Math.min(pageLimit, USUAL_PAGE_ROWS)) return { total, moved: true, seen };
+    if (pageRows < Math.min(pageLimit, USUAL_PAGE_ROWS)) return { ...pass, total, moved: true };
 
     const offsets: number[] = [];
     for (let start = pageRows; start < total; start += pageRows) offsets.push(start);
@@ -101,7 +110,7 @@ export async function readFullRoomList(
             failed = true;
             throw error;
           }
-          if (page.total !== null) keep(page, seen);
+          if (page.total !== null) keep(page, start, pass);
           pageDone();
           if (page.total === null) {
             // Nothing at an offset below the total: rooms were removed under us.
@@ -113,17 +122,37 @@ export async function readFullRoomList(
         }),
       ),
     );
-    return { total, moved, seen };
+    return { ...pass, total, moved };
   }
 
-  let last: PassResult = { total: 0, moved: true, seen: new Set() };
+  let last: PassResult = {
+    total: 0,
+    moved: true,
+    seen: new Set(),
+    positions: new Map(),
+    pageRows: 0,
+  };
   for (let pass = 1; pass <= maxPasses; pass += 1) {
     last = await readPass();
     if (!last.moved && last.seen.size >= last.total) {
       // The complete pass is the truth: a room read in an earlier pass and deleted since is gone.
       const current = pass === 1 ? rooms : new Map([...rooms].filter(([id]) => last.seen.has(id)));
-      return { rooms: current, total: last.total, passes: pass, complete: true };
+      return {
+        rooms: current,
+        positions: last.positions,
+        pageRows: last.pageRows,
+        total: last.total,
+        passes: pass,
+        complete: true,
+      };
     }
   }
-  return { rooms, total: last.total, passes: maxPasses, complete: false };
+  return {
+    rooms,
+    positions: last.positions,
+    pageRows: last.pageRows,
+    total: last.total,
+    passes: maxPasses,
+    complete: false,
+  };
 }

@@ -1,7 +1,13 @@
-import { and, desc, eq } from 'drizzle-orm';
+import { and, desc, eq, max } from 'drizzle-orm';
 
 import type { Database } from '../db/client.js';
-import { SyncOutcome, syncRuns, type SyncRunRow, type SyncTrigger } from '../db/schema.js';
+import {
+  SyncKind,
+  SyncOutcome,
+  syncRuns,
+  type SyncRunRow,
+  type SyncTrigger,
+} from '../db/schema.js';
 import type { ErrorCode } from '../errors.js';
 
 export interface SyncCounts {
@@ -48,13 +54,12 @@ export async function failInterruptedRuns(db: Executor, appId: string, now: Date
 
 export async function startSyncRun(
   db: Executor,
-  appId: string,
-  trigger: SyncTrigger,
+  run: { appId: string; trigger: SyncTrigger; kind: SyncKind },
   now: Date,
 ): Promise<number> {
   const [result] = await db
     .insert(syncRuns)
-    .values({ appId, trigger, outcome: SyncOutcome.RUNNING, startedAt: now })
+    .values({ ...run, outcome: SyncOutcome.RUNNING, startedAt: now })
     .$returningId();
   if (!result) throw new Error('sync_runs insert returned no id');
   return result.id;
@@ -91,4 +96,19 @@ export async function listSyncRuns(
     .where(eq(syncRuns.appId, appId))
     .orderBy(desc(syncRuns.startedAt), desc(syncRuns.id))
     .limit(limit);
+}
+
+/** When the app's last successful full sync ended: every room it listed was confirmed then. */
+export async function lastFullSyncFinishedAt(db: Executor, appId: string): Promise<Date | null> {
+  const [row] = await db
+    .select({ finishedAt: max(syncRuns.finishedAt) })
+    .from(syncRuns)
+    .where(
+      and(
+        eq(syncRuns.appId, appId),
+        eq(syncRuns.kind, SyncKind.FULL),
+        eq(syncRuns.outcome, SyncOutcome.SUCCEEDED),
+      ),
+    );
+  return row?.finishedAt ?? null;
 }

@@ -23,6 +23,7 @@ const wechatRoom = (roomid: number, fields: Partial<WechatRoom> = {}): WechatRoo
 /** What MySQL would hold after storing `room` as it is now. */
 const storedAs = (room: WechatRoom, state: Partial<StoredRoomState> = {}): StoredRoomState => ({
   roomId: room.roomid,
+  liveStatus: room.live_status,
   contentHash: roomContentFromWechat(APP_ID, room).contentHash,
   archived: false,
   hasReplays: false,
@@ -31,13 +32,14 @@ const storedAs = (room: WechatRoom, state: Partial<StoredRoomState> = {}): Store
   ...state,
 });
 
-function plan(listed: WechatRoom[], stored: StoredRoomState[]) {
+function plan(listed: WechatRoom[], stored: StoredRoomState[], archiveUnlisted?: boolean) {
   const input: SyncPlanInput = {
     appId: APP_ID,
     listed: new Map(listed.map((room) => [room.roomid, room])),
     stored: new Map(stored.map((state) => [state.roomId, state])),
     at: AT,
     replayPolicy: { replayRetryMinutes: 60, replayGiveUpDays: 7 },
+    archiveUnlisted,
   };
   return planSync(input);
 }
@@ -102,6 +104,30 @@ describe('planSync', () => {
     expect(result.toArchive).toEqual([2]);
     expect(result.counts.roomsArchived).toBe(1);
     expect(result.toWrite).toEqual([]);
+  });
+
+  it('lists the status changes of known visible rooms, not of new or archived ones', () => {
+    const started = wechatRoom(1);
+    const ended = wechatRoom(2, { live_status: 103 });
+    const restored = wechatRoom(3);
+    const result = plan(
+      [started, ended, restored, wechatRoom(4)],
+      [
+        storedAs(wechatRoom(1, { live_status: 102 })),
+        storedAs(wechatRoom(2)),
+        storedAs(wechatRoom(3, { live_status: 102 }), { archived: true }),
+      ],
+    );
+    expect(result.transitions).toEqual([
+      { roomId: 1, from: 102, to: 101 },
+      { roomId: 2, from: 101, to: 103 },
+    ]);
+  });
+
+  it('archives nothing for a read of part of the list (a targeted refresh)', () => {
+    const result = plan([wechatRoom(1)], [storedAs(wechatRoom(1)), storedAs(wechatRoom(2))], false);
+    expect(result.toArchive).toEqual([]);
+    expect(result.counts.roomsArchived).toBe(0);
   });
 
   it('asks for replays of ended rooms with replay on and none stored, new or unchanged', () => {

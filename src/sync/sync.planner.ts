@@ -13,6 +13,15 @@ export interface SyncPlanInput {
   /** The time replay retries are measured from. */
   at: Date;
   replayPolicy: ReplayRetryPolicy;
+  /** False for a targeted refresh: it read part of the list, so an unlisted room is not gone. */
+  archiveUnlisted?: boolean;
+}
+
+/** A room whose live status changed between what was stored and what WeChat listed. */
+export interface StatusTransition {
+  roomId: number;
+  from: number;
+  to: number;
 }
 
 export interface SyncPlan {
@@ -22,6 +31,8 @@ export interface SyncPlan {
   toArchive: number[];
   /** Rooms whose replays to ask WeChat for. */
   replayCandidates: WechatRoom[];
+  /** Stored, visible rooms whose status WeChat now gives differently. */
+  transitions: StatusTransition[];
   counts: Pick<SyncCounts, 'roomsAdded' | 'roomsUpdated' | 'roomsArchived' | 'roomsRestored'>;
 }
 
@@ -32,6 +43,7 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     toWrite: [],
     toArchive: [],
     replayCandidates: [],
+    transitions: [],
     counts: { roomsAdded: 0, roomsUpdated: 0, roomsArchived: 0, roomsRestored: 0 },
   };
   for (const room of listed.values()) {
@@ -44,9 +56,18 @@ export function planSync(input: SyncPlanInput): SyncPlan {
     if (!existing || existing.archived || existing.contentHash !== content.contentHash)
       plan.toWrite.push(content);
     if (needsReplays(room, existing, at, replayPolicy)) plan.replayCandidates.push(room);
+    if (existing && !existing.archived && existing.liveStatus !== room.live_status) {
+      plan.transitions.push({
+        roomId: room.roomid,
+        from: existing.liveStatus,
+        to: room.live_status,
+      });
+    }
   }
-  for (const state of stored.values()) {
-    if (!state.archived && !listed.has(state.roomId)) plan.toArchive.push(state.roomId);
+  if (input.archiveUnlisted ?? true) {
+    for (const state of stored.values()) {
+      if (!state.archived && !listed.has(state.roomId)) plan.toArchive.push(state.roomId);
+    }
   }
   plan.counts.roomsArchived = plan.toArchive.length;
   return plan;

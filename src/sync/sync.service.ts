@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 
 import type { Database } from '../db/client.js';
-import { SyncOutcome, type RoomRow, type SyncRunRow, type SyncTrigger } from '../db/schema.js';
+import {
+  SyncKind,
+  SyncOutcome,
+  type RoomRow,
+  type SyncRunRow,
+  type SyncTrigger,
+} from '../db/schema.js';
 import { AppError, classifyError } from '../errors.js';
 import type { QuotaService } from '../quota/quota.service.js';
 import type { RedisClient } from '../redis/client.js';
@@ -9,6 +15,7 @@ import { redisKeys } from '../redis/keys.js';
 import { keepLockAlive, tryAcquireLock, type HeldLock } from '../redis/lock.js';
 import {
   archiveRooms,
+  confirmRooms,
   findVisibleRoom,
   loadStoredRoomStates,
   storeReplayChecks,
@@ -16,6 +23,7 @@ import {
   type ReplayCheck,
 } from '../rooms/room.repository.js';
 import { newCallMeter, type CallMeter, type WechatLiveClient } from '../wechat/wechat.client.js';
+import { saveListPositions } from './list-positions.store.js';
 import { createReplayCollector, type ReplayCollector } from './replay.collector.js';
 import { readFullRoomList, type FullRoomList } from './room-list.reader.js';
 import {
@@ -26,7 +34,10 @@ import {
   zeroSyncCounts,
   type SyncCounts,
 } from './sync-run.repository.js';
-import { planSync, type SyncPlan } from './sync.planner.js';
+import { planSync, type StatusTransition, type SyncPlan } from './sync.planner.js';
+import { readTargetedRooms } from './targeted-list.reader.js';
+
+export type { StatusTransition } from './sync.planner.js';
 
 export interface SyncSettings {
   replayRetryMinutes: number;
@@ -57,10 +68,27 @@ export interface SyncServiceOptions {
 
 export interface SyncReport extends SyncCounts {
   runId: number;
+  kind: SyncKind;
   apiCalls: number;
   durationMs: number;
   /** Ended rooms whose replays wait for a later sync because the day's quota ran short. */
   replaysDeferred: number;
+  /** Status changes of known rooms this run saw (and applied). */
+  transitions: StatusTransition[];
+}
+
+/** What a targeted refresh read and found, beyond what every run reports. */
+export interface RefreshReport extends SyncReport {
+  /** Rooms the read found (wanted or not: everything on the rows it read). */
+  roomsRead: number;
+  /** Wanted rooms not found where they were, nor in the rows around: a full sync finds them. */
+  missing: number[];
+  /** WeChat's total as this read saw it (null: no row was read). */
+  totalSeen: number | null;
+  /** The total of the last full read, the positions were taken from (null: none yet). */
+  knownTotal: number | null;
+  /** Rooms came or went, or some could not be found: run a full sync soon. */
+  needsFullSync: boolean;
 }
 
 /** Where a running sync stands, for progress bars and logs. */
@@ -86,6 +114,19 @@ export interface SyncService {
   whenIdle(): Promise<void>;
   /** Fetches one room's replays now and stores them. */
   syncReplay(roomId: number): Promise<RoomRow>;
+  /**
+   * Reads only the rows around the given rooms (positions from the last full sync) and applies
+   * every room read: never archives, never touches pins. Throws SYNC_IN_PROGRESS like syncRooms.
+   */
+  refreshRooms(
+    roomIds: readonly number[],
+    options: { trigger: SyncTrigger },
+  ): Promise<RefreshReport>;
+  /** Asks WeChat for the replays of the given ended rooms and stores what it has. */
+  refreshReplays(
+    roomIds: readonly number[],
+    options: { trigger: SyncTrigger },
+  ): Promise<SyncReport>;
   /** The latest recorded runs of this app, newest first. */
   listRuns(limit: number): Promise<SyncRunRow[]>;
 }
@@ -109,6 +150,7 @@ interface RunContext {
 interface RecordedRun {
   runId: number;
   trigger: SyncTrigger;
+  kind: SyncKind;
   /** Date.now() when the run began, for its duration. */
   started: number;
   meter: CallMeter;
@@ -118,7 +160,16 @@ interface RecordedRun {
 interface RunResult {
   counts: Omit<SyncCounts, keyof CallMeter>;
   replaysDeferred: number;
+  transitions: StatusTransition[];
+  /** A targeted refresh's own findings. */
+  refresh?: Pick<
+    RefreshReport,
+    'roomsRead' | 'missing' | 'totalSeen' | 'knownTotal' | 'needsFullSync'
+  >;
 }
+
+/** What one kind of run does between taking its lock and recording its outcome. */
+type RunBody = (run: RunContext) => Promise<RunResult>;
 
 interface ProgressTracker {
   readonly state: Readonly<SyncProgress>;
@@ -180,6 +231,7 @@ async function applyPlan(
   run: RunContext,
   plan: SyncPlan,
   checks: readonly ReplayCheck[],
+  confirmed: readonly number[] = [],
 ): Promise<number> {
   const { db, appId } = deps;
   // Everything was fetched first; now one transaction applies it, so a failure leaves no half.
@@ -195,11 +247,14 @@ async function applyPlan(
   const applyStarted = performance.now();
   await db.transaction(async (tx) => {
     await upsertRoomContents(tx, plan.toWrite, appliedAt);
+    await confirmRooms(tx, appId, confirmed, appliedAt);
     await archiveRooms(tx, appId, plan.toArchive, appliedAt);
     await storeReplayChecks(tx, appId, checks, appliedAt);
   });
   return Math.round(performance.now() - applyStarted);
 }
+
+const ENDED_STATUS = 103;
 
 /** Reads the list, plans, asks for replays, applies: WeChat first, MySQL last. */
 async function runSync(deps: SyncDeps, run: RunContext): Promise<RunResult> {
@@ -243,8 +298,105 @@ async function runSync(deps: SyncDeps, run: RunContext): Promise<RunResult> {
     },
     'sync applied',
   );
+  await rememberPositions(deps, run, list);
   const replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
-  return { counts: { ...plan.counts, replaysFetched }, replaysDeferred: deferred };
+  return {
+    counts: { ...plan.counts, replaysFetched },
+    replaysDeferred: deferred,
+    transitions: plan.transitions,
+  };
+}
+
+/**
+ * Keeps where each room sat, for targeted refreshes. The data is committed already: without Redis
+ * the planner only finds the positions older than the data, and runs a full sync again soon.
+ */
+async function rememberPositions(deps: SyncDeps, run: RunContext, list: FullRoomList) {
+  try {
+    await saveListPositions(deps.redis, deps.appId, list, deps.now());
+  } catch (error) {
+    run.log.warn({ err: (error as Error).message }, 'could not store the list positions');
+  }
+}
+
+/** Reads the rows around the wanted rooms, plans as a sync does (archiving nothing), applies. */
+async function runRefresh(
+  deps: SyncDeps,
+  run: RunContext,
+  roomIds: readonly number[],
+): Promise<RunResult> {
+  const read = await readTargetedRooms({
+    redis: deps.redis,
+    appId: deps.appId,
+    roomIds,
+    fetchPage: (start, limit) => deps.wechat.listRooms({ start, limit }, run.meter),
+  });
+  const at = deps.now();
+  const stored = await loadStoredRoomStates(deps.db, deps.appId, [...read.rooms.keys()]);
+  const plan = planSync({
+    appId: deps.appId,
+    listed: read.rooms,
+    stored,
+    at,
+    replayPolicy: deps.settings,
+    archiveUnlisted: false,
+  });
+  const { checks, deferred } = await deps.replays.collectReplays(
+    plan.replayCandidates,
+    run.meter,
+    () => undefined,
+  );
+  const written = new Set(plan.toWrite.map((room) => room.roomId));
+  const unchanged = [...read.rooms.keys()].filter((roomId) => !written.has(roomId));
+  await applyPlan(deps, run, plan, checks, unchanged);
+  await read.rememberPositions().catch((error: unknown) => {
+    run.log.warn({ err: (error as Error).message }, 'could not store the rooms read positions');
+  });
+  const replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
+  return {
+    counts: { ...plan.counts, replaysFetched },
+    replaysDeferred: deferred,
+    transitions: plan.transitions,
+    refresh: {
+      roomsRead: read.rooms.size,
+      missing: read.missing,
+      totalSeen: read.totalSeen,
+      knownTotal: read.knownTotal,
+      needsFullSync: read.needsFullSync,
+    },
+  };
+}
+
+/** Asks for the replays of the given rooms, those stored as ended and visible, and stores them. */
+async function runReplays(
+  deps: SyncDeps,
+  run: RunContext,
+  roomIds: readonly number[],
+): Promise<RunResult> {
+  const stored = await Promise.all(
+    roomIds.map((roomId) => findVisibleRoom(deps.db, deps.appId, roomId)),
+  );
+  const candidates = stored
+    .filter((room): room is RoomRow => room !== null && room.liveStatus === ENDED_STATUS)
+    .map((room) => ({ roomid: room.roomId, end_time: Math.floor(room.endTime.getTime() / 1000) }));
+  const { checks, deferred } = await deps.replays.collectReplays(
+    candidates,
+    run.meter,
+    () => undefined,
+  );
+  if (!(await run.lockStillHeld())) {
+    throw new AppError(
+      'SYNC_LOCK_LOST',
+      'The sync lost its lock before applying; nothing was applied',
+    );
+  }
+  await storeReplayChecks(deps.db, deps.appId, checks, deps.now());
+  const replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
+  return {
+    counts: { roomsAdded: 0, roomsUpdated: 0, roomsArchived: 0, roomsRestored: 0, replaysFetched },
+    replaysDeferred: deferred,
+    transitions: [],
+  };
 }
 
 async function recordSuccess(
@@ -262,10 +414,13 @@ async function recordSuccess(
   if (changed && deps.onDataChanged) await deps.onDataChanged();
   const report: SyncReport = {
     ...counts,
+    ...result.refresh,
     runId: run.runId,
+    kind: run.kind,
     apiCalls: meter.listCalls + meter.replayCalls + meter.tokenCalls,
     durationMs: Date.now() - run.started,
     replaysDeferred: result.replaysDeferred,
+    transitions: result.transitions,
   };
   run.log.info({ report }, 'sync finished');
   deps.onRunFinished?.({
@@ -298,22 +453,23 @@ async function recordFailure(deps: SyncDeps, run: RecordedRun, error: unknown): 
   });
 }
 
-/** One sync under a held lock, recorded in sync_runs whether it succeeds or fails. */
+/** One run under a held lock, recorded in sync_runs whether it succeeds or fails. */
 async function recordedSync(
   deps: SyncDeps,
-  trigger: SyncTrigger,
+  what: { trigger: SyncTrigger; kind: SyncKind; body: RunBody },
   lock: HeldLock,
   runOptions: SyncRunOptions,
 ): Promise<SyncReport> {
+  const { trigger, kind } = what;
   const started = Date.now();
   const meter = newCallMeter();
   await failInterruptedRuns(deps.db, deps.appId, deps.now());
-  const runId = await startSyncRun(deps.db, deps.appId, trigger, deps.now());
-  const log = deps.logger.child({ syncRunId: runId, trigger });
+  const runId = await startSyncRun(deps.db, { appId: deps.appId, trigger, kind }, deps.now());
+  const log = deps.logger.child({ syncRunId: runId, trigger, kind });
   log.info('sync started');
-  const recorded: RecordedRun = { runId, trigger, started, meter, log };
+  const recorded: RecordedRun = { runId, trigger, kind, started, meter, log };
   try {
-    const result = await runSync(deps, {
+    const result = await what.body({
       meter,
       lockStillHeld: () => lock.extend(),
       progress: trackProgress(runOptions.onProgress),
@@ -328,7 +484,7 @@ async function recordedSync(
 
 async function syncOnce(
   deps: SyncDeps,
-  trigger: SyncTrigger,
+  what: { trigger: SyncTrigger; kind: SyncKind; body: RunBody },
   runOptions: SyncRunOptions,
 ): Promise<SyncReport> {
   const lock = await tryAcquireLock(deps.redis, redisKeys.syncLock(deps.appId), deps.lockTtlMs);
@@ -340,7 +496,7 @@ async function syncOnce(
   }
   const stopKeepAlive = keepLockAlive(lock, deps.lockTtlMs);
   try {
-    return await recordedSync(deps, trigger, lock, runOptions);
+    return await recordedSync(deps, what, lock, runOptions);
   } finally {
     stopKeepAlive();
     await lock.release().catch(() => undefined);
@@ -362,22 +518,47 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
   const { db, appId } = deps;
   /** The sync this process is running, if any, for graceful shutdown. */
   let current: Promise<void> | null = null;
+  function tracked<T>(run: Promise<T>): Promise<T> {
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    current = settled;
+    void settled.then(() => {
+      if (current === settled) current = null;
+    });
+    return run;
+  }
 
   return {
     whenIdle: () => current ?? Promise.resolve(),
 
-    async syncRooms(trigger, runOptions = {}) {
-      const run = syncOnce(deps, trigger, runOptions);
-      const settled = run.then(
-        () => undefined,
-        () => undefined,
-      );
-      current = settled;
-      void settled.then(() => {
-        if (current === settled) current = null;
-      });
-      return run;
-    },
+    syncRooms: (trigger, runOptions = {}) =>
+      tracked(
+        syncOnce(
+          deps,
+          { trigger, kind: SyncKind.FULL, body: (run) => runSync(deps, run) },
+          runOptions,
+        ),
+      ),
+
+    refreshRooms: (roomIds, { trigger }) =>
+      tracked(
+        syncOnce(
+          deps,
+          { trigger, kind: SyncKind.TARGETED, body: (run) => runRefresh(deps, run, roomIds) },
+          {},
+        ) as Promise<RefreshReport>,
+      ),
+
+    refreshReplays: (roomIds, { trigger }) =>
+      tracked(
+        syncOnce(
+          deps,
+          { trigger, kind: SyncKind.REPLAYS, body: (run) => runReplays(deps, run, roomIds) },
+          {},
+        ),
+      ),
 
     async syncReplay(roomId) {
       const room = await findVisibleRoom(db, appId, roomId);

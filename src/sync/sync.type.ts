@@ -1,9 +1,17 @@
 import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from 'type-graphql';
 
-import { SyncOutcome, SyncTrigger } from '../db/schema.js';
+import { SyncKind, SyncOutcome, SyncTrigger } from '../db/schema.js';
 
 registerEnumType(SyncOutcome, { name: 'SyncOutcome' });
-registerEnumType(SyncTrigger, { name: 'SyncTrigger' });
+registerEnumType(SyncTrigger, {
+  name: 'SyncTrigger',
+  description: 'What started a run: the cron schedule, an admin, the CLI, or the adaptive planner',
+});
+registerEnumType(SyncKind, {
+  name: 'SyncKind',
+  description:
+    "FULL reads every page; TARGETED only the rows of some rooms; REPLAYS some rooms' replays",
+});
 
 @ObjectType({ description: 'What a finished sync did and cost' })
 export class SyncReport {
@@ -51,6 +59,9 @@ export class SyncRun {
 
   @Field(() => SyncTrigger)
   trigger!: SyncTrigger;
+
+  @Field(() => SyncKind)
+  kind!: SyncKind;
 
   @Field(() => SyncOutcome)
   outcome!: SyncOutcome;
