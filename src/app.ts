@@ -1,8 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import type { ScheduledTask } from 'node-cron';
-
 import type { Config } from './config.js';
 import type { GraphQLContext } from './context.js';
 import type { DbHandle } from './db/client.js';
@@ -13,7 +11,10 @@ import { createHttpServer, type HttpServer } from './http/http-server.js';
 import { checkReadiness } from './http/probes.js';
 import { createResponseCache, type ResponseCache } from './http/response-cache.js';
 import type { Logger } from './logger.js';
-import { createMetrics } from './observability/metrics.js';
+import { createFreshnessDriver } from './freshness/freshness.driver.js';
+import { scheduleFreshnessJob } from './freshness/freshness.jobs.js';
+import { SyncMode } from './freshness/freshness.types.js';
+import { createMetrics, type Metrics } from './observability/metrics.js';
 import { observeCachedAnswer } from './observability/observability.plugin.js';
 import type { RedisClient } from './redis/client.js';
 import { createServices, type Services } from './services.js';
@@ -92,7 +93,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     checkReadiness: () => checkReadiness({ db, redis }),
   });
 
-  let jobs: ScheduledTask[] = [];
+  let jobs: Job[] = [];
   return {
     services,
     responseCache,
@@ -102,7 +103,7 @@ export async function createApp(config: Config, options: CreateAppOptions): Prom
     httpServer: http.server,
     async listen(port = config.port, host = config.host) {
       const url = await listenOn(http.server, port, host);
-      if (config.scheduler.enabled) jobs = scheduleJobs(config, services, logger);
+      if (config.scheduler.enabled) jobs = scheduleJobs(config, services, { logger, metrics });
       return url;
     },
     async close({ graceMs = 30_000 } = {}) {
@@ -125,23 +126,53 @@ async function listenOn(server: Server, port: number, host: string): Promise<str
   return `http://${shownHost}:${actualPort}/graphql`;
 }
 
-function scheduleJobs(config: Config, services: Services, logger: Logger): ScheduledTask[] {
+/** A scheduled job: a node-cron task, or the planner's lease loop. */
+interface Job {
+  stop(): unknown;
+}
+
+function scheduleJobs(
+  config: Config,
+  services: Services,
+  observers: { logger: Logger; metrics: Metrics },
+): Job[] {
+  const { logger } = observers;
   const { tokens, sync, quota, redis, appId } = services;
-  return [
-    scheduleTokenRefreshJob({
-      cron: config.scheduler.tokenRefreshCron,
-      tokens,
-      logger: logger.child({ job: 'refresh-token' }),
-    }),
-    scheduleSyncJob({
-      cron: config.scheduler.syncCron,
-      sync,
-      quota,
-      redis,
-      appId,
-      logger: logger.child({ job: 'sync-rooms' }),
-    }),
-  ];
+  const tokenJob = scheduleTokenRefreshJob({
+    cron: config.scheduler.tokenRefreshCron,
+    tokens,
+    logger: logger.child({ job: 'refresh-token' }),
+  });
+  if (config.freshness.mode === SyncMode.CRON) {
+    return [
+      tokenJob,
+      scheduleSyncJob({
+        cron: config.scheduler.syncCron,
+        sync,
+        quota,
+        redis,
+        appId,
+        logger: logger.child({ job: 'sync-rooms' }),
+      }),
+    ];
+  }
+  const plannerLogger = logger.child({ job: 'freshness' });
+  const driver = createFreshnessDriver({
+    appId,
+    db: services.db.db,
+    redis,
+    sync,
+    quota,
+    store: services.freshnessStore,
+    settings: {
+      ...config.freshness,
+      replayRetryMinutes: config.sync.replayRetryMinutes,
+      replayGiveUpDays: config.sync.replayGiveUpDays,
+    },
+    logger: plannerLogger,
+    metrics: observers.metrics.freshness,
+  });
+  return [tokenJob, scheduleFreshnessJob({ appId, driver, redis, logger: plannerLogger })];
 }
 
 /**

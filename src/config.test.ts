@@ -52,6 +52,36 @@ describe('loadConfig', () => {
     expect(message).not.toContain('short');
   });
 
+  it('plans adaptively by default, with the documented budget settings', () => {
+    expect(loadConfig(valid).freshness).toEqual({
+      mode: 'adaptive',
+      targetSeconds: 60,
+      fullSyncMinMinutes: 5,
+      fullSyncMaxMinutes: 60,
+      quotaReserve: 50,
+    });
+    expect(loadConfig({ ...valid, SYNC_MODE: 'cron', QUOTA_RESERVE: '0' }).freshness).toMatchObject(
+      { mode: 'cron', quotaReserve: 0 },
+    );
+  });
+
+  it('refuses a bad sync mode, a target under 10 s and a minimum full-sync interval above the maximum', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...valid, ...env });
+      } catch (error) {
+        return (error as ConfigError).problems.join('\n');
+      }
+      return '';
+    };
+    expect(problems({ SYNC_MODE: 'sometimes' })).toContain('SYNC_MODE');
+    expect(problems({ FRESHNESS_TARGET_SECONDS: '5' })).toContain('FRESHNESS_TARGET_SECONDS');
+    expect(problems({ QUOTA_RESERVE: '-1' })).toContain('QUOTA_RESERVE');
+    const interval = problems({ FULL_SYNC_MIN_MINUTES: '90', FULL_SYNC_MAX_MINUTES: '60' });
+    expect(interval).toContain('FULL_SYNC_MIN_MINUTES');
+    expect(interval).toContain('FULL_SYNC_MAX_MINUTES');
+  });
+
   it('reads REDIS_CLUSTER_NODES into the nodes a cluster client starts from', () => {
     const config = loadConfig({
       ...valid,

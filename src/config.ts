@@ -65,6 +65,15 @@ const envSchema = z.object({
     .string()
     .refine((expression) => validateCron(expression), 'must be a valid cron expression')
     .default('*/10 * * * *'),
+  /** adaptive: the planner reads where a change is due (docs/freshness.md); cron: SYNC_CRON. */
+  SYNC_MODE: z.enum(['adaptive', 'cron']).default('adaptive'),
+  /** Calls of the day the adaptive planner leaves for admins. */
+  QUOTA_RESERVE: z.coerce.number().int().min(0).default(50),
+  /** Full syncs in adaptive mode: never more often than the minimum, at least the maximum apart. */
+  FULL_SYNC_MIN_MINUTES: positiveInt.default(5),
+  FULL_SYNC_MAX_MINUTES: positiveInt.default(60),
+  /** How stale a starting or ending room may get while the budget allows. */
+  FRESHNESS_TARGET_SECONDS: z.coerce.number().int().min(10).default(60),
   /** Whether this process schedules the sync and token jobs at all (all instances may; locks keep one). */
   SCHEDULER_ENABLED: z
     .enum(['true', 'false'])
@@ -135,6 +144,13 @@ export interface Config {
     readonly listConcurrency: number;
     readonly replayConcurrency: number;
   };
+  readonly freshness: {
+    readonly mode: 'adaptive' | 'cron';
+    readonly targetSeconds: number;
+    readonly fullSyncMinMinutes: number;
+    readonly fullSyncMaxMinutes: number;
+    readonly quotaReserve: number;
+  };
   readonly defaultAnchorImg: string | null;
 }
 
@@ -154,6 +170,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
     ) ?? []),
     ...redisTopologyProblems(source),
+    ...fullSyncIntervalProblems(parsed.data),
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const env = parsed.data;
@@ -205,8 +222,22 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       listConcurrency: env.SYNC_LIST_CONCURRENCY,
       replayConcurrency: env.SYNC_REPLAY_CONCURRENCY,
     },
+    freshness: {
+      mode: env.SYNC_MODE,
+      targetSeconds: env.FRESHNESS_TARGET_SECONDS,
+      fullSyncMinMinutes: env.FULL_SYNC_MIN_MINUTES,
+      fullSyncMaxMinutes: env.FULL_SYNC_MAX_MINUTES,
+      quotaReserve: env.QUOTA_RESERVE,
+    },
     defaultAnchorImg: env.DEFAULT_ANCHOR_IMG ?? null,
   });
+}
+
+function fullSyncIntervalProblems(env: Env | undefined): string[] {
+  if (!env || env.FULL_SYNC_MIN_MINUTES <= env.FULL_SYNC_MAX_MINUTES) return [];
+  return [
+    `FULL_SYNC_MIN_MINUTES: must not exceed FULL_SYNC_MAX_MINUTES (${env.FULL_SYNC_MIN_MINUTES} > ${env.FULL_SYNC_MAX_MINUTES})`,
+  ];
 }
 
 /**

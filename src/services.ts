@@ -1,5 +1,7 @@
 import type { Config } from './config.js';
 import { createDb, type DbHandle } from './db/client.js';
+import { createFreshnessService, type FreshnessService } from './freshness/freshness.service.js';
+import { createFreshnessStore, type FreshnessStore } from './freshness/freshness.store.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './observability/metrics.js';
 import { createChangeFeed, type ChangeFeed } from './redis/change-feed.js';
@@ -23,6 +25,9 @@ export interface Services {
   sync: SyncService;
   quota: QuotaService;
   tokens: TokenService;
+  /** The adaptive planner's view for admins, and where its plan is kept. */
+  freshness: FreshnessService;
+  freshnessStore: FreshnessStore;
   /** `anchorImg` shown when WeChat gives none. */
   defaultAnchorImg: string | null;
   db: DbHandle;
@@ -99,6 +104,12 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     onDataChanged: announceChange,
     onRunFinished: (run) => options.metrics?.observeSyncRun(run),
   });
+  const freshnessStore = createFreshnessStore(redis, appId);
+  const freshness = createFreshnessService({
+    appId,
+    mode: config.freshness.mode,
+    store: freshnessStore,
+  });
   const rooms = createRoomService({
     db: db.db,
     appId,
@@ -111,6 +122,8 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     sync,
     quota,
     tokens,
+    freshness,
+    freshnessStore,
     defaultAnchorImg: config.defaultAnchorImg,
     db,
     redis,

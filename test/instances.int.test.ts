@@ -231,6 +231,8 @@ describe('instances on a schedule', () => {
   const TICK_MS = 2_000;
   const SCHEDULED = {
     SCHEDULER_ENABLED: 'true',
+    // The fixed schedule of SYNC_MODE=cron, kept as it was before the adaptive planner.
+    SYNC_MODE: 'cron',
     SYNC_CRON: '*/2 * * * * *',
     SYNC_LOCK_TTL_SECONDS: '2',
     LOG_LEVEL: 'debug',

@@ -5,6 +5,7 @@ import { buildSchema, type AuthChecker } from 'type-graphql';
 
 import type { GraphQLContext } from '../context.js';
 import { AppError } from '../errors.js';
+import { FreshnessResolver } from '../freshness/freshness.resolver.js';
 import { QuotaResolver } from '../quota/quota.resolver.js';
 import { RoomResolver } from '../rooms/room.resolver.js';
 import { SyncResolver } from '../sync/sync.resolver.js';
@@ -34,7 +35,7 @@ const adminOnly: AuthChecker<GraphQLContext> = ({ context }) => {
 
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   return buildSchema({
-    resolvers: [RoomResolver, SyncResolver, QuotaResolver],
+    resolvers: [RoomResolver, SyncResolver, QuotaResolver, FreshnessResolver],
     authChecker: adminOnly,
     validate: false,
   });

@@ -18,11 +18,34 @@ export interface Metrics {
     errorCodes: string[];
     cached?: boolean;
   }): void;
+  /** What the adaptive planner reports: its reads, their calls, its budget, the changes seen. */
+  freshness: FreshnessMetrics;
   /** Registers scrape-time readers for state that lives elsewhere (Redis, the cache). */
   readGauges(readers: GaugeReaders): void;
   /** The Prometheus exposition for GET /metrics. */
   exposition(): Promise<{ contentType: string; body: string }>;
 }
+
+export interface FreshnessMetrics {
+  /** A planned read ran, spending `calls` WeChat calls (kind: full, targeted, replays). */
+  observeRead(kind: string, calls: number): void;
+  setBudgetLeft(left: number): void;
+  /** Reads the plan ran (`planned`) or could not pay for (`skipped`). */
+  countReads(kind: string, outcome: 'planned' | 'skipped', count: number): void;
+  countTransition(from: number, to: number): void;
+}
+
+/** Status names for labels: a fixed set, so an unexpected code cannot grow the label space. */
+const STATUS_LABELS: Record<number, string> = {
+  101: 'live',
+  102: 'not_started',
+  103: 'ended',
+  104: 'banned',
+  105: 'paused',
+  106: 'abnormal',
+  107: 'expired',
+};
+const statusLabel = (code: number) => STATUS_LABELS[code] ?? 'other';
 
 export interface GaugeReaders {
   quota: () => Promise<{ used: number; remaining: number; limit: number }>;
@@ -88,8 +111,39 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const readCalls = new Counter({
+    name: 'wxlive_wechat_calls_by_read_kind_total',
+    help: 'WeChat calls spent by the adaptive planner, by read kind (full, targeted, replays)',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  const budgetLeft = new Gauge({
+    name: 'wxlive_freshness_budget_left',
+    help: 'Calls the adaptive planner may still spend today (limit - used - reserve), at its last plan',
+    registers: [registry],
+  });
+  const plannedReads = new Counter({
+    name: 'wxlive_freshness_reads_total',
+    help: 'Reads the adaptive planner ran (planned) or could not pay for (skipped), by kind',
+    labelNames: ['kind', 'outcome'],
+    registers: [registry],
+  });
+  const transitions = new Counter({
+    name: 'wxlive_room_transitions_total',
+    help: 'Room status changes the planner saw, by old and new status',
+    labelNames: ['from', 'to'],
+    registers: [registry],
+  });
+
   return {
     registry,
+    freshness: {
+      observeRead: (kind, calls) => readCalls.inc({ kind }, calls),
+      setBudgetLeft: (left) => budgetLeft.set(left),
+      countReads: (kind, outcome, count) => plannedReads.inc({ kind, outcome }, count),
+      countTransition: (from, to) =>
+        transitions.inc({ from: statusLabel(from), to: statusLabel(to) }),
+    },
     async exposition() {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
