@@ -163,6 +163,7 @@ function scheduleJobs(
     redis,
     sync,
     quota,
+    readQuotaFigures: () => services.wechat.refreshQuotaLimit(),
     store: services.freshnessStore,
     settings: {
       ...config.freshness,

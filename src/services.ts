@@ -12,7 +12,7 @@ import { createSyncService, type SyncService } from './sync/sync.service.js';
 import type { RetryPolicy } from './wechat/backoff.js';
 import { createQuotaService, type QuotaService } from './quota/quota.service.js';
 import { createTokenService, type TokenService } from './wechat/token.service.js';
-import { createWechatClient } from './wechat/wechat.client.js';
+import { createWechatClient, type WechatLiveClient } from './wechat/wechat.client.js';
 import { createWechatHttp } from './wechat/wechat.http.js';
 
 /**
@@ -25,6 +25,8 @@ export interface Services {
   sync: SyncService;
   quota: QuotaService;
   tokens: TokenService;
+  /** The WeChat live API, counted in the quota ledger. */
+  wechat: WechatLiveClient;
   /** The adaptive planner's view for admins, and where its plan is kept. */
   freshness: FreshnessService;
   freshnessStore: FreshnessStore;
@@ -45,6 +47,8 @@ export interface ServicesOptions {
   metrics?: Metrics;
   /** WeChat retry policy; tests shorten the backoff. */
   wechatRetry?: RetryPolicy;
+  /** The clock the quota day and the syncs run on; a benchmark plays a whole day in seconds. */
+  now?: () => Date;
 }
 
 /** Builds the shared services from config; nothing listens and nothing is scheduled. */
@@ -74,6 +78,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     appid: appId,
     redis,
     fallbackDailyLimit: config.wechat.dailyQuotaFallback,
+    now: options.now,
   });
   const wechat = createWechatClient({
     http,
@@ -103,12 +108,14 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     settings: config.sync,
     onDataChanged: announceChange,
     onRunFinished: (run) => options.metrics?.observeSyncRun(run),
+    now: options.now,
   });
   const freshnessStore = createFreshnessStore(redis, appId);
   const freshness = createFreshnessService({
     appId,
     mode: config.freshness.mode,
     store: freshnessStore,
+    now: options.now,
   });
   const rooms = createRoomService({
     db: db.db,
@@ -122,6 +129,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     sync,
     quota,
     tokens,
+    wechat,
     freshness,
     freshnessStore,
     defaultAnchorImg: config.defaultAnchorImg,

@@ -48,6 +48,7 @@ function driverFor(t: TestApp, now: () => Date): FreshnessDriver {
     redis: services.redis,
     sync: services.sync,
     quota: services.quota,
+    readQuotaFigures: () => services.wechat.refreshQuotaLimit(),
     store: createFreshnessStore(services.redis, t.appId),
     settings,
     logger,
@@ -175,5 +176,71 @@ describe('one planner per app across instances', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const next = jobs.filter((job, index) => index !== leader && job.isLeader());
     expect(next).toHaveLength(1);
+  });
+});
+
+describe('the scheduler per SYNC_MODE', () => {
+  async function runsOf(t: TestApp) {
+    const answer = await t.gql<{ syncRuns: Array<{ trigger: string; kind: string }> }>(
+      SYNC_RUNS.replace('trigger', 'trigger kind'),
+      { limit: 5 },
+      { admin: true },
+    );
+    return answer.data?.syncRuns ?? [];
+  }
+
+  it('runs the planner by default: a first full sync, then a plan admins can read', async () => {
+    const t = await startTestApp({
+      sim: { rooms: roomsWithAShowSoon() },
+      env: { SCHEDULER_ENABLED: 'true' },
+    });
+    apps.push(t);
+    await expect
+      .poll(() => runsOf(t), { timeout: 10_000, interval: 250 })
+      .toEqual([expect.objectContaining({ trigger: 'PLANNER', kind: 'FULL' })]);
+    const store = createFreshnessStore(t.app.redis, t.appId);
+    await expect.poll(() => store.loadPlan(), { timeout: 10_000 }).not.toBeNull();
+
+    const answer = await t.gql<{
+      freshness: {
+        mode: string;
+        budget: { left: number; reserve: number };
+        hotRooms: Array<{ roomId: number; reason: string }>;
+      };
+    }>(
+      'query { freshness { mode budget { left reserve } hotRooms { roomId reason } next { kind at } } }',
+      {},
+      { admin: true },
+    );
+    expect(answer.data?.freshness).toMatchObject({
+      mode: 'ADAPTIVE',
+      budget: { reserve: 50 },
+      hotRooms: [{ roomId: 9001, reason: 'STARTING' }],
+    });
+    expect(answer.data!.freshness.budget.left).toBeGreaterThan(0);
+
+    const anonymous = await t.gql('query { freshness { mode } }');
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('keeps the fixed schedule with SYNC_MODE=cron: cron runs, no planner', async () => {
+    const t = await startTestApp({
+      sim: { rooms: roomsFixture(3) },
+      env: { SCHEDULER_ENABLED: 'true', SYNC_MODE: 'cron', SYNC_CRON: '* * * * * *' },
+    });
+    apps.push(t);
+    await expect
+      .poll(async () => (await runsOf(t)).length, { timeout: 10_000, interval: 250 })
+      .toBeGreaterThan(0);
+    expect((await runsOf(t)).every((run) => run.trigger === 'CRON' && run.kind === 'FULL')).toBe(
+      true,
+    );
+    expect(await createFreshnessStore(t.app.redis, t.appId).loadPlan()).toBeNull();
+    const answer = await t.gql<{ freshness: { mode: string; next: unknown[] } }>(
+      'query { freshness { mode next { kind } } }',
+      {},
+      { admin: true },
+    );
+    expect(answer.data?.freshness).toEqual({ mode: 'CRON', next: [] });
   });
 });

@@ -35,6 +35,11 @@ export interface FreshnessDriverOptions {
   redis: RedisClient;
   sync: Pick<SyncService, 'syncRooms' | 'refreshRooms' | 'refreshReplays'>;
   quota: Pick<QuotaService, 'snapshot'>;
+  /**
+   * Reads today's limit and WeChat's own count of calls (other systems' included) into the
+   * ledger, once a day: the budget must know them before the first full sync of the day would.
+   */
+  readQuotaFigures: () => Promise<void>;
   store: FreshnessStore;
   settings: FreshnessSettings & { replayGiveUpDays: number };
   logger: Logger;
@@ -75,6 +80,7 @@ export function createFreshnessDriver(options: FreshnessDriverOptions): Freshnes
   let skippedBefore = new Set<string>();
 
   async function plan(): Promise<{ plan: FreshnessPlan; gathered: Gathered }> {
+    await options.readQuotaFigures();
     const gathered = await gather(options, now());
     const [quota, listDrifted] = await Promise.all([options.quota.snapshot(), store.listDrifted()]);
     const made = planReads({

@@ -42,6 +42,11 @@ const FORECAST_REPLAY_CALLS = 2;
 const FORECAST_STEP_MS = 60_000;
 const CHINA_OFFSET_MS = 8 * 60 * 60_000;
 const DAY_MS = 24 * 60 * 60_000;
+/**
+ * Calls a read may spend beyond its price: a targeted read that looks further for a moved room,
+ * the replays of rooms a read finds ended. Kept free so the plan never eats into the reserve.
+ */
+const UNPLANNED_CALLS = 2;
 /** Upcoming reads listed for admins. */
 const NEXT_READS_SHOWN = 8;
 
@@ -362,11 +367,11 @@ function dueReads(
             ? 'the list changed since the last full read'
             : 'full sync interval';
     const read = fullSyncRead(now, pages.fullSyncCalls, reason);
-    if (read.calls <= left) return { due: [read], skipped };
+    if (read.calls + UNPLANNED_CALLS <= left) return { due: [read], skipped };
     skipped.push(read);
   }
 
-  const targeted = targetedRead(now, dueNow, byId, pages, left);
+  const targeted = targetedRead(now, dueNow, byId, pages, left - UNPLANNED_CALLS);
   if (targeted.read) {
     due.push(targeted.read);
     left -= targeted.read.calls;

@@ -77,3 +77,25 @@ describe('metrics read at scrape time', () => {
     expect(text).toMatch(/^wxlive_token_age_seconds -1$/m);
   });
 });
+
+describe('freshness metrics', () => {
+  it('counts reads, their calls by kind, skipped reads, the budget left and transitions by status name', async () => {
+    const metrics = createMetrics();
+    metrics.freshness.countReads('targeted', 'planned', 1);
+    metrics.freshness.observeRead('targeted', 2);
+    metrics.freshness.observeRead('full', 6);
+    metrics.freshness.countReads('full', 'skipped', 1);
+    metrics.freshness.setBudgetLeft(123);
+    metrics.freshness.countTransition(102, 101);
+    metrics.freshness.countTransition(101, 999);
+    const body = (await metrics.exposition()).body;
+    expect(body).toContain('wxlive_wechat_calls_by_read_kind_total{kind="targeted"} 2');
+    expect(body).toContain('wxlive_wechat_calls_by_read_kind_total{kind="full"} 6');
+    expect(body).toContain('wxlive_freshness_reads_total{kind="targeted",outcome="planned"} 1');
+    expect(body).toContain('wxlive_freshness_reads_total{kind="full",outcome="skipped"} 1');
+    expect(body).toContain('wxlive_freshness_budget_left 123');
+    expect(body).toContain('wxlive_room_transitions_total{from="not_started",to="live"} 1');
+    // An unknown code never becomes a label of its own.
+    expect(body).toContain('wxlive_room_transitions_total{from="live",to="other"} 1');
+  });
+});
