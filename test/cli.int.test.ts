@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectionOptions, databaseName } from '../src/db/client.js';
+import { createFreshnessStore } from '../src/freshness/freshness.store.js';
 import { redisKeys } from '../src/redis/keys.js';
 import type { SimRoom } from '../src/wechat-sim/sim.rooms.js';
 import { startWechatSimulator, type WechatSimulator } from '../src/wechat-sim/sim.server.js';
@@ -113,10 +114,88 @@ describe('wxlive on a synced account', () => {
     const result = await run(['runs', '--limit', '5'], shop.settings);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = lines(result.stdout);
-    expect(header).toMatch(/^\s*ID\s+TRIGGER\s+OUTCOME\s+STARTED \(UTC\)\s+TOOK\s+ADDED/);
+    expect(header).toMatch(/^\s*ID\s+TRIGGER\s+KIND\s+OUTCOME\s+STARTED \(UTC\)\s+TOOK\s+ADDED/);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatch(
-      /^\s*\d+\s+cli\s+succeeded\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+ m?s\s+1001\s+0\s+0\s+0\s+0\s+21\/1\/1$/,
+      /^\s*\d+\s+cli\s+full\s+succeeded\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+\S+ m?s\s+1001\s+0\s+0\s+0\s+0\s+21\/1\/1$/,
+    );
+  });
+
+  it('shows the adaptive plan an instance saved, and its last transitions', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      const store = createFreshnessStore(redis, shop.appId);
+      const plannedAt = Date.parse('2026-12-01T02:00:00Z');
+      await store.savePlan({
+        appId: shop.appId,
+        plannedAt,
+        budget: {
+          day: '2026-12-01',
+          limit: 500,
+          used: 180,
+          reserve: 50,
+          left: 270,
+          endsAt: plannedAt + 14 * 3_600_000,
+        },
+        intervals: {
+          startingSeconds: 60,
+          endingSeconds: 90,
+          liveSeconds: 600,
+          replaysSeconds: 1800,
+          fullSyncSeconds: 3600,
+        },
+        lastFullSyncAt: plannedAt - 600_000,
+        next: [
+          {
+            kind: 'targeted',
+            at: plannedAt + 30_000,
+            roomIds: [1005],
+            pages: [19],
+            calls: 1,
+            reason: 'starting',
+          },
+        ],
+        hotRooms: [
+          {
+            roomId: 1005,
+            reason: 'starting',
+            dueAt: plannedAt + 30_000,
+            confirmedAt: plannedAt - 30_000,
+          },
+        ],
+      });
+      await store.addTransitions([
+        {
+          roomId: 1003,
+          from: 102,
+          to: 101,
+          seenAt: plannedAt - 5_000,
+          lagAtMostSeconds: 62,
+          kind: 'targeted',
+        },
+      ]);
+      const result = await run(['freshness'], shop.settings);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      const out = lines(result.stdout);
+      expect(out[0]).toBe('sync mode: adaptive; planned at 2026-12-01 02:00:00Z');
+      expect(out[1]).toBe(
+        'budget 2026-12-01: limit 500, used 180, reserve 50, left 270; 0 reads skipped today',
+      );
+      expect(out).toContain('  2026-12-01 02:00:30Z  targeted 1 call   rooms 1005  (starting)');
+      expect(out).toContain('  1005  starting due 2026-12-01 02:00:30Z');
+      expect(out).toContain(
+        '  2026-12-01 01:59:55Z  room 1003 not_started -> live  lag at most 62s (targeted)',
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('says the planner is off in cron mode', async () => {
+    const result = await run(['freshness'], { ...shop.settings, SYNC_MODE: 'cron' });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toBe(
+      `sync mode: cron (SYNC_CRON); the adaptive planner is off for ${shop.appId}\n`,
     );
   });
 

@@ -9,6 +9,7 @@ export type WxliveCommand =
   | { name: 'pin'; roomId: number; pinned: boolean }
   | { name: 'quota' }
   | { name: 'runs'; limit: number }
+  | { name: 'freshness' }
   | { name: 'migrate' };
 
 export interface WxliveInvocation {
@@ -42,6 +43,7 @@ Commands:
   unpin <roomId>    unpin a room
   quota             today's getliveinfo calls: used, limit, remaining
   runs [--limit N]  the latest sync runs, newest first (default ${DEFAULT_RUNS_LIMIT}, at most ${MAX_RUNS_LIMIT})
+  freshness         the adaptive planner's plan: budget, next reads, watched rooms, last status changes
   migrate           create the database if needed and apply pending migrations (needs DATABASE_URL only)
   help              show this help
 
@@ -95,7 +97,13 @@ export function parseWxliveArgs(argv: readonly string[]): WxliveInvocation {
     return { command, verbose };
   }
   if (name === 'help') return { command: { name: 'help' }, verbose };
-  if (name !== 'sync' && name !== 'quota' && name !== 'runs' && name !== 'migrate') {
+  if (
+    name !== 'sync' &&
+    name !== 'quota' &&
+    name !== 'runs' &&
+    name !== 'freshness' &&
+    name !== 'migrate'
+  ) {
     throw new UsageError(`unknown command "${name}"`);
   }
   if (rest.length > 0) throw new UsageError(`"${name}" takes no arguments (got "${rest[0]}")`);

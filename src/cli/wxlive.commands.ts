@@ -3,6 +3,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import type { Services } from '../services.js';
 import type { SyncProgressReporter } from './sync.progress.js';
 import {
+  formatFreshness,
   formatPinned,
   formatQuota,
   formatReplays,
@@ -68,6 +69,10 @@ export async function runsCommand(
     return;
   }
   for (const line of formatSyncRuns(runs)) print(line);
+}
+
+export async function freshnessCommand(services: Services, print: PrintLine): Promise<void> {
+  for (const line of formatFreshness(await services.freshness.state())) print(line);
 }
 
 /** Needs only DATABASE_URL: an admin can migrate before WeChat settings exist. */

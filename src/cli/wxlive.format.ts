@@ -1,4 +1,6 @@
 import type { RoomRow, SyncRunRow } from '../db/schema.js';
+import type { FreshnessState } from '../freshness/freshness.types.js';
+import { liveStatusFromCode } from '../rooms/room.mapper.js';
 import type { SyncReport } from '../sync/sync.service.js';
 import type { QuotaSnapshot } from '../quota/quota.service.js';
 
@@ -45,6 +47,7 @@ export function formatReplays(room: Pick<RoomRow, 'roomId' | 'name' | 'replays'>
 const RUN_COLUMNS = [
   'ID',
   'TRIGGER',
+  'KIND',
   'OUTCOME',
   'STARTED (UTC)',
   'TOOK',
@@ -57,7 +60,7 @@ const RUN_COLUMNS = [
   'ERROR',
 ] as const;
 /** Columns holding counts, right-aligned so digits line up. */
-const NUMERIC_COLUMNS = new Set([0, 5, 6, 7, 8, 9]);
+const NUMERIC_COLUMNS = new Set([0, 6, 7, 8, 9, 10]);
 const MAX_ERROR_MESSAGE = 60;
 
 /** The latest sync runs as an aligned table, newest first (as listed). */
@@ -65,6 +68,7 @@ export function formatSyncRuns(runs: readonly SyncRunRow[]): string[] {
   const rows = runs.map((run) => [
     String(run.id),
     run.trigger,
+    run.kind,
     run.outcome,
     run.startedAt.toISOString().slice(0, 19).replace('T', ' '),
     run.finishedAt ? formatDuration(run.finishedAt.getTime() - run.startedAt.getTime()) : '-',
@@ -157,4 +161,44 @@ function withoutStack(value: unknown): unknown {
 /** A one-line reason: the messages shown are single sentences, but never let one break a line. */
 export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+const clock = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19) + 'Z';
+const statusName = (code: number) => liveStatusFromCode(code).toLowerCase();
+
+/** The planner's state as an admin reads it in a terminal. */
+export function formatFreshness(state: FreshnessState): string[] {
+  if (state.mode === 'cron') {
+    return [`sync mode: cron (SYNC_CRON); the adaptive planner is off for ${state.appId}`];
+  }
+  if (state.plannedAt === null || state.budget === null || state.intervals === null) {
+    return [`sync mode: adaptive; no plan yet for ${state.appId} (no instance has planned)`];
+  }
+  const { budget, intervals } = state;
+  const lines = [
+    `sync mode: adaptive; planned at ${clock(state.plannedAt)}`,
+    `budget ${budget.day}: limit ${budget.limit}, used ${budget.used}, reserve ${budget.reserve}, left ${budget.left}; ${state.skippedToday} reads skipped today`,
+    `intervals: starting ${intervals.startingSeconds}s, ending ${intervals.endingSeconds}s, live ${intervals.liveSeconds}s, replays ${intervals.replaysSeconds}s, full sync ${intervals.fullSyncSeconds}s`,
+    `last full sync: ${state.lastFullSyncAt === null ? 'none' : clock(state.lastFullSyncAt)}`,
+    'next reads:',
+    ...(state.next.length === 0 ? ['  none'] : []),
+    ...state.next.map(
+      (read) =>
+        `  ${clock(read.at)}  ${read.kind.padEnd(8)} ${read.calls} call${read.calls === 1 ? ' ' : 's'}  ${read.roomIds.length > 0 ? `rooms ${read.roomIds.join(',')}` : 'all rooms'}  (${read.reason})`,
+    ),
+    'hot rooms:',
+    ...(state.hotRooms.length === 0 ? ['  none'] : []),
+    ...state.hotRooms.map(
+      (hot) => `  ${hot.roomId}  ${hot.reason.padEnd(8)} due ${clock(hot.dueAt)}`,
+    ),
+    'last transitions:',
+    ...(state.transitions.length === 0 ? ['  none'] : []),
+    ...state.transitions.map(
+      (seen) =>
+        `  ${clock(seen.seenAt)}  room ${seen.roomId} ${statusName(seen.from)} -> ${statusName(seen.to)}` +
+        (seen.lagAtMostSeconds === null ? '' : `  lag at most ${seen.lagAtMostSeconds}s`) +
+        ` (${seen.kind})`,
+    ),
+  ];
+  return lines;
 }

@@ -9,6 +9,7 @@ import {
   migrateCommand,
   pinCommand,
   quotaCommand,
+  freshnessCommand,
   replayCommand,
   runsCommand,
   syncCommand,
@@ -132,6 +133,9 @@ async function run(command: WxliveCommand): Promise<void> {
       return;
     case 'runs':
       await runsCommand(services, print, command.limit);
+      break;
+    case 'freshness':
+      await freshnessCommand(services, print);
       return;
   }
 }
