@@ -46,15 +46,23 @@ const logger = createLogger({
   pretty: process.stdout.isTTY,
 });
 const app = await createApp(config, { logger });
-const url = await app.listen();
+await app.services.ready();
 // Each demo starts a new simulated WeChat account: its quota starts at zero, so does our count, and
-// a token cached by an earlier demo means nothing to it.
+// a token cached by an earlier demo means nothing to it (nor its plan and list positions).
 await app.services.quota.clearToday();
-await app.redis.del(redisKeys.accessToken(sim.appid));
+await app.redis.del(
+  redisKeys.accessToken(sim.appid),
+  redisKeys.listPositions(sim.appid),
+  redisKeys.listPositionsMeta(sim.appid),
+  redisKeys.freshnessPlan(sim.appid),
+  redisKeys.freshnessTransitions(sim.appid),
+);
 
 console.log(`\nwxlive demo\n  WeChat simulator: ${sim.url} (appid ${sim.appid})`);
 console.log(`  database:         ${new URL(config.databaseUrl).pathname.slice(1)} (migrated)`);
+// The first sync runs before listening, which starts the jobs: the planner then finds it done.
 const report = await app.services.sync.syncRooms('cli');
+const url = await app.listen();
 console.log(
   `  first sync:       ${report.roomsAdded} added, ${report.roomsUpdated} updated, ${report.roomsArchived} archived, ` +
     `${report.replaysFetched} replay segments, ${report.listCalls} list + ${report.replayCalls} replay + ${report.tokenCalls} token calls, ${report.durationMs} ms`,
@@ -97,7 +105,11 @@ async function stop(): Promise<void> {
 if (flags.once) {
   await stop();
 } else {
-  console.log(`Scheduled sync: "${config.scheduler.syncCron}". Press Ctrl-C to stop.`);
+  console.log(
+    config.freshness.mode === 'adaptive'
+      ? 'The adaptive planner keeps the rooms fresh (admin query `freshness`, or `npm run wxlive -- freshness`). Press Ctrl-C to stop.'
+      : `Scheduled sync: "${config.scheduler.syncCron}". Press Ctrl-C to stop.`,
+  );
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       void stop().then(() => process.exit(0));
