@@ -2,8 +2,10 @@ import { TransactionRollbackError } from 'drizzle-orm';
 
 import { createDb, type Database, type DbHandle } from '../src/db/client.js';
 import { countPendingMigrations } from '../src/db/migrate.js';
+import { loadWatchedRooms } from '../src/freshness/freshness.repository.js';
 import {
   archiveRooms,
+  confirmRooms,
   findRoomsPage,
   findVisibleRoom,
   loadStoredRoomStates,
@@ -13,6 +15,7 @@ import {
 import {
   failInterruptedRuns,
   finishSyncRun,
+  lastFullSyncFinishedAt,
   listSyncRuns,
   zeroSyncCounts,
 } from '../src/sync/sync-run.repository.js';
@@ -107,6 +110,20 @@ async function runEveryRepositoryFunction(
   await run('countPendingMigrations (/readyz)', () => countPendingMigrations(db));
   await rolledBack('failInterruptedRuns', (tx) => failInterruptedRuns(tx, appId, now));
   await run('loadStoredRoomStates', () => loadStoredRoomStates(db, appId));
+  await run('loadStoredRoomStates (targeted)', () =>
+    loadStoredRoomStates(db, appId, [rooms.any, rooms.other]),
+  );
+  await run('lastFullSyncFinishedAt (Room.syncedAt)', () => lastFullSyncFinishedAt(db, appId));
+  await run('loadWatchedRooms (planner)', () =>
+    loadWatchedRooms(db, {
+      appId,
+      startsBefore: new Date(now.getTime() + 86_400_000),
+      startsAfter: new Date(now.getTime() - 4 * 3_600_000),
+      replayGiveUpDays: 7,
+      now,
+    }),
+  );
+  await rolledBack('confirmRooms', (tx) => confirmRooms(tx, appId, [rooms.any], now));
   await rolledBack('archiveRooms', (tx) => archiveRooms(tx, appId, [rooms.other], now));
   await rolledBack('storeReplayChecks', (tx) =>
     storeReplayChecks(

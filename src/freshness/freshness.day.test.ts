@@ -32,6 +32,7 @@ interface Mirror {
   confirmedAt: number;
   awaitingReplays: boolean;
   replaysCheckedAt: number | null;
+  changedAt: number;
 }
 
 interface DayRun {
@@ -72,6 +73,8 @@ function runDay(quota: { limit: number; usedElsewhere: number }): DayRun {
           : before.awaitingReplays ||
             (room.live_status === ENDED && before.liveStatus !== ENDED && room.close_replay === 0),
       replaysCheckedAt: before?.replaysCheckedAt ?? null,
+      changedAt:
+        before === undefined || before.liveStatus !== room.live_status ? at : before.changedAt,
     });
   };
   listed().forEach((room, position) => confirm(room, position, day.startsAt));
@@ -97,6 +100,7 @@ function runDay(quota: { limit: number; usedElsewhere: number }): DayRun {
       confirmedAt: room.confirmedAt,
       awaitingReplays: room.awaitingReplays,
       replaysCheckedAt: room.replaysCheckedAt,
+      changedAt: room.changedAt,
     }));
     const plan = planReads({
       now,

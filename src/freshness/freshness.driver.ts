@@ -247,6 +247,7 @@ async function gather(options: FreshnessDriverOptions, at: Date): Promise<Gather
       confirmedAt: own === null ? byFullSync : Math.max(own, byFullSync ?? 0),
       awaitingReplays: row.awaitingReplays,
       replaysCheckedAt: row.replaysCheckedAt?.getTime() ?? null,
+      changedAt: row.updatedAt.getTime(),
     };
   });
   return { now, rooms, list, lastFullSyncAt };

@@ -33,6 +33,7 @@ function room(overrides: Partial<TrackedRoom> & { roomId: number }): TrackedRoom
     confirmedAt: null,
     awaitingReplays: false,
     replaysCheckedAt: null,
+    changedAt: MIDNIGHT,
     ...overrides,
   };
 }
@@ -92,6 +93,17 @@ describe('planReads: which rooms are hot', () => {
     const nearEnd = hot(end - END_LEAD_MS + MINUTE)!;
     expect(nearEnd.reason).toBe('ending');
     expect(nearEnd.dueAt - (end - END_LEAD_MS + MINUTE)).toBe(settings.targetSeconds * 1000);
+  });
+
+  it('leaves a room still live hours after its planned end to full syncs', () => {
+    const end = start - 7 * HOUR;
+    const plan = planReads(
+      input({
+        now: start,
+        rooms: [room({ roomId: 1, liveStatus: 105, plannedEnd: end, confirmedAt: start - HOUR })],
+      }),
+    );
+    expect(plan.hotRooms).toEqual([]);
   });
 
   it('asks an ended room for its replays at the retry interval', () => {

@@ -1,3 +1,4 @@
+import { REPLAYS_READY_AFTER_END_MS } from '../sync/replay.collector.js';
 import {
   HotReason,
   ReadKind,
@@ -31,6 +32,8 @@ export const START_GIVE_UP_MS = 3 * 60 * 60_000;
 export const END_LEAD_MS = 30 * 60_000;
 /** ...until this long after it; a show running later than that is read at the live pace again. */
 export const END_TRAIL_MS = 30 * 60_000;
+/** A live (or paused) room this long past its planned end was left open: full syncs watch it. */
+export const LIVE_GIVE_UP_MS = 6 * 60 * 60_000;
 /** How often a live room is read away from its planned end: it rarely ends early. */
 export const LIVE_INTERVAL_MS = 10 * 60_000;
 /** The most of the day's budget kept for full syncs at FULL_SYNC_MAX_MINUTES before hot reads. */
@@ -38,13 +41,13 @@ const FULL_SYNC_FLOOR_SHARE = 0.5;
 /** For the forecast only: how late a show usually starts, and how many replay calls an end costs. */
 const FORECAST_LATE_START_MS = 10 * 60_000;
 const FORECAST_END_TRAIL_MS = 15 * 60_000;
-const FORECAST_REPLAY_CALLS = 2;
+const FORECAST_REPLAY_CALLS = 1;
 const FORECAST_STEP_MS = 60_000;
 const CHINA_OFFSET_MS = 8 * 60 * 60_000;
 const DAY_MS = 24 * 60 * 60_000;
 /**
  * Calls a read may spend beyond its price: a targeted read that looks further for a moved room,
- * the replays of rooms a read finds ended. Kept free so the plan never eats into the reserve.
+ * the replays a full sync asks for. Kept free so the plan never eats into the reserve.
  */
 const UNPLANNED_CALLS = 2;
 /** Upcoming reads listed for admins. */
@@ -68,6 +71,8 @@ export interface TrackedRoom {
   /** Ended, replays allowed, none stored yet, not given up on. */
   awaitingReplays: boolean;
   replaysCheckedAt: number | null;
+  /** When the stored room last changed (for an ended room: about when its end was seen). */
+  changedAt: number;
 }
 
 export interface PlannerInput {
@@ -156,6 +161,8 @@ function phaseNow(room: TrackedRoom, at: number): Phase {
     return at >= opens && at <= room.plannedStart + START_GIVE_UP_MS ? HotReason.STARTING : null;
   }
   if (room.liveStatus === LIVE || room.liveStatus === PAUSED) {
+    // A room left open long after its show is only looked at by full syncs.
+    if (at > room.plannedEnd + LIVE_GIVE_UP_MS) return null;
     const nearEnd = at >= room.plannedEnd - END_LEAD_MS && at <= room.plannedEnd + END_TRAIL_MS;
     return nearEnd ? HotReason.ENDING : HotReason.LIVE;
   }
@@ -262,8 +269,10 @@ function shareBudget(
   );
   left -= floorCalls;
   const startingFactor = stretch(demand.starting);
-  const endingFactor = stretch(demand.ending + demand.live);
+  // Replays before ends: one call a show, known in advance; ends take whatever is left, which at
+  // their base interval is more than a tight day has, so after them nothing would be.
   const replaysFactor = stretch(demand.replays);
+  const endingFactor = stretch(demand.ending + demand.live);
   left += floorCalls;
   const fullSyncMs =
     left <= 0
@@ -300,11 +309,10 @@ function hotRoomsAt(
   for (const room of input.rooms) {
     const reason = phaseNow(room, input.now);
     if (reason === null) continue;
-    const since = reason === HotReason.REPLAYS ? room.replaysCheckedAt : room.confirmedAt;
     const wait = intervalMs(reason, intervals);
     // An interval as long as the rest of the day means: not before the quota starts over.
     const dueAt =
-      wait >= dayEndsAt - input.now ? dayEndsAt : since === null ? input.now : since + wait;
+      wait >= dayEndsAt - input.now ? dayEndsAt : nextReadAt(room, reason, wait, input.now);
     hot.push({ roomId: room.roomId, reason, dueAt, confirmedAt: room.confirmedAt });
   }
   const priority = Object.values(HotReason);
@@ -314,6 +322,15 @@ function hotRoomsAt(
       a.dueAt - b.dueAt ||
       a.roomId - b.roomId,
   );
+}
+
+/** When a hot room is due: its interval after it was last read (for replays: last asked for). */
+function nextReadAt(room: TrackedRoom, reason: HotReason, wait: number, now: number): number {
+  if (reason !== HotReason.REPLAYS)
+    return room.confirmedAt === null ? now : room.confirmedAt + wait;
+  // WeChat makes replays available minutes after the end: the first ask waits for that.
+  if (room.replaysCheckedAt === null) return room.changedAt + REPLAYS_READY_AFTER_END_MS;
+  return room.replaysCheckedAt + wait;
 }
 
 function fullSyncDueAt(input: PlannerInput, intervals: FreshnessIntervals): number {

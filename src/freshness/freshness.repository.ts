@@ -19,6 +19,8 @@ export interface WatchedRoomRow {
   /** Ended with replay on, no replays stored, not given up on. */
   awaitingReplays: boolean;
   replaysCheckedAt: Date | null;
+  /** When the row last changed (for an ended room: about when its end was applied). */
+  updatedAt: Date;
 }
 
 export interface WatchedRoomsQuery {
@@ -34,8 +36,9 @@ export interface WatchedRoomsQuery {
 
 /**
  * The rooms a plan can concern: live or paused ones, ones planned to start within the window,
- * ended ones still waiting for replays. Each branch is a range of the status index, so the query
- * stays small on a merchant with 50,000 rooms, almost all of them long over.
+ * ended ones still waiting for replays. Three range reads of the status index (each branch names
+ * both values of `pinned`, the index column before `start_time`, so the time bound is part of the
+ * range): the planner runs this every few seconds, on merchants with 50,000 rooms almost all over.
  */
 export async function loadWatchedRooms(
   db: Database,
@@ -44,37 +47,52 @@ export async function loadWatchedRooms(
   const giveUpBefore = new Date(query.now.getTime() - query.replayGiveUpDays * DAY_MS);
   // A show that began before this cannot still wait for replays within the give-up days.
   const endedStartsAfter = new Date(giveUpBefore.getTime() - 2 * DAY_MS);
-  const awaitingReplays = and(
-    eq(rooms.liveStatus, ENDED),
-    eq(rooms.closeReplay, false),
-    sql`json_length(${rooms.replays}) = 0`,
-    or(isNull(rooms.replaysFirstCheckedAt), gte(rooms.replaysFirstCheckedAt, giveUpBefore)),
-  );
-  const rows = await db
-    .select({
-      roomId: rooms.roomId,
-      liveStatus: rooms.liveStatus,
-      startTime: rooms.startTime,
-      endTime: rooms.endTime,
-      syncedAt: rooms.syncedAt,
-      replaysCheckedAt: rooms.replaysCheckedAt,
-      awaitingReplays: sql<number>`${awaitingReplays}`.mapWith(Number),
-    })
-    .from(rooms)
-    .where(
-      and(
-        eq(rooms.appId, query.appId),
-        isNull(rooms.archivedAt),
-        or(
-          inArray(rooms.liveStatus, LIVE_STATUSES),
-          and(
-            eq(rooms.liveStatus, NOT_STARTED),
-            gte(rooms.startTime, query.startsAfter),
-            lt(rooms.startTime, query.startsBefore),
-          ),
-          and(gte(rooms.startTime, endedStartsAfter), awaitingReplays),
+  const columns = {
+    roomId: rooms.roomId,
+    liveStatus: rooms.liveStatus,
+    startTime: rooms.startTime,
+    endTime: rooms.endTime,
+    syncedAt: rooms.syncedAt,
+    replaysCheckedAt: rooms.replaysCheckedAt,
+    updatedAt: rooms.updatedAt,
+  };
+  const visible = and(eq(rooms.appId, query.appId), isNull(rooms.archivedAt));
+  const eitherPin = inArray(rooms.pinned, [false, true]);
+  const [live, starting, ended] = await Promise.all([
+    db
+      .select(columns)
+      .from(rooms)
+      .where(and(visible, inArray(rooms.liveStatus, LIVE_STATUSES))),
+    db
+      .select(columns)
+      .from(rooms)
+      .where(
+        and(
+          visible,
+          eq(rooms.liveStatus, NOT_STARTED),
+          eitherPin,
+          gte(rooms.startTime, query.startsAfter),
+          lt(rooms.startTime, query.startsBefore),
         ),
       ),
-    );
-  return rows.map((row) => ({ ...row, awaitingReplays: row.awaitingReplays === 1 }));
+    db
+      .select(columns)
+      .from(rooms)
+      .where(
+        and(
+          visible,
+          eq(rooms.liveStatus, ENDED),
+          eitherPin,
+          gte(rooms.startTime, endedStartsAfter),
+          eq(rooms.closeReplay, false),
+          sql`json_length(${rooms.replays}) = 0`,
+          or(isNull(rooms.replaysFirstCheckedAt), gte(rooms.replaysFirstCheckedAt, giveUpBefore)),
+        ),
+      ),
+  ]);
+  return [
+    ...live.map((row) => ({ ...row, awaitingReplays: false })),
+    ...starting.map((row) => ({ ...row, awaitingReplays: false })),
+    ...ended.map((row) => ({ ...row, awaitingReplays: true })),
+  ];
 }

@@ -89,6 +89,8 @@ export interface StoredRoomState {
   hasReplays: boolean;
   replaysCheckedAt: Date | null;
   replaysFirstCheckedAt: Date | null;
+  /** When the row last changed: for an ended room, about when its end was stored. */
+  updatedAt: Date;
 }
 
 /** The stored state of every room of the app, or of the given rooms only (a targeted refresh). */
@@ -108,6 +110,7 @@ export async function loadStoredRoomStates(
       hasReplays: sql<number>`json_length(${rooms.replays}) > 0`.mapWith(Number),
       replaysCheckedAt: rooms.replaysCheckedAt,
       replaysFirstCheckedAt: rooms.replaysFirstCheckedAt,
+      updatedAt: rooms.updatedAt,
     })
     .from(rooms)
     .where(
@@ -128,6 +131,7 @@ export async function loadStoredRoomStates(
         hasReplays: row.hasReplays === 1,
         replaysCheckedAt: row.replaysCheckedAt,
         replaysFirstCheckedAt: row.replaysFirstCheckedAt,
+        updatedAt: row.updatedAt,
       },
     ]),
   );

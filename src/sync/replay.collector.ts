@@ -26,7 +26,17 @@ export interface ReplayRetryPolicy {
   replayGiveUpDays: number;
 }
 
-/** Ended rooms with replay on, none stored, not asked too recently, and not given up on. */
+/**
+ * WeChat makes a show's replays available some minutes after it ends (observed: 5-15). A room seen
+ * ending is first asked this long after, instead of at once for nothing and again a retry later.
+ */
+export const REPLAYS_READY_AFTER_END_MS = 16 * 60_000;
+
+/**
+ * Ended rooms with replay on, none stored, not asked too recently, and not given up on. A room new
+ * to the database is asked at once (it ended before wxlive knew it); one seen ending is asked
+ * REPLAYS_READY_AFTER_END_MS after its end was stored.
+ */
 export function needsReplays(
   room: WechatRoom,
   stored: StoredRoomState | undefined,
@@ -36,6 +46,10 @@ export function needsReplays(
   if (room.live_status !== ENDED_STATUS_CODE || room.close_replay !== 0) return false;
   if (!stored) return true;
   if (stored.hasReplays) return false;
+  if (!stored.replaysCheckedAt && !stored.archived) {
+    if (stored.liveStatus !== ENDED_STATUS_CODE) return false;
+    if (at.getTime() - stored.updatedAt.getTime() < REPLAYS_READY_AFTER_END_MS) return false;
+  }
   if (
     stored.replaysCheckedAt &&
     at.getTime() - stored.replaysCheckedAt.getTime() < policy.replayRetryMinutes * 60_000

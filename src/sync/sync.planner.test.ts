@@ -29,6 +29,7 @@ const storedAs = (room: WechatRoom, state: Partial<StoredRoomState> = {}): Store
   hasReplays: false,
   replaysCheckedAt: null,
   replaysFirstCheckedAt: null,
+  updatedAt: new Date(AT.getTime() - 86_400_000),
   ...state,
 });
 
@@ -122,6 +123,16 @@ describe('planSync', () => {
       { roomId: 1, from: 102, to: 101 },
       { roomId: 2, from: 101, to: 103 },
     ]);
+  });
+
+  it('asks for the replays of a room seen ending only once WeChat has had time to make them', () => {
+    const ended = wechatRoom(1, { live_status: 103, close_replay: 0 });
+    const justEnded = plan([ended], [storedAs(wechatRoom(1, { close_replay: 0 }))]);
+    expect(justEnded.replayCandidates).toEqual([]);
+    const stored = (minutesAgo: number) =>
+      storedAs(ended, { updatedAt: new Date(AT.getTime() - minutesAgo * 60_000) });
+    expect(plan([ended], [stored(10)]).replayCandidates).toEqual([]);
+    expect(plan([ended], [stored(17)]).replayCandidates.map((room) => room.roomid)).toEqual([1]);
   });
 
   it('archives nothing for a read of part of the list (a targeted refresh)', () => {

@@ -341,21 +341,18 @@ async function runRefresh(
     replayPolicy: deps.settings,
     archiveUnlisted: false,
   });
-  const { checks, deferred } = await deps.replays.collectReplays(
-    plan.replayCandidates,
-    run.meter,
-    () => undefined,
-  );
+  // Replays are not asked here: a room just seen ended has none yet (WeChat makes them minutes
+  // later); the planner asks for them with a replays read when they are due.
+  const checks: ReplayCheck[] = [];
   const written = new Set(plan.toWrite.map((room) => room.roomId));
   const unchanged = [...read.rooms.keys()].filter((roomId) => !written.has(roomId));
   await applyPlan(deps, run, plan, checks, unchanged);
   await read.rememberPositions().catch((error: unknown) => {
     run.log.warn({ err: (error as Error).message }, 'could not store the rooms read positions');
   });
-  const replaysFetched = checks.reduce((sum, check) => sum + check.replays.length, 0);
   return {
-    counts: { ...plan.counts, replaysFetched },
-    replaysDeferred: deferred,
+    counts: { ...plan.counts, replaysFetched: 0 },
+    replaysDeferred: 0,
     transitions: plan.transitions,
     refresh: {
       roomsRead: read.rooms.size,
