@@ -61,7 +61,8 @@ export async function loadWatchedRooms(
   const [live, starting, ended] = await Promise.all([
     db
       .select(columns)
-      .from(rooms)
+      // Few rows are live: MySQL would otherwise walk the app's primary-key range for them.
+      .from(rooms, { useIndex: ['rooms_status_listing_idx'] })
       .where(and(visible, inArray(rooms.liveStatus, LIVE_STATUSES))),
     db
       .select(columns)
