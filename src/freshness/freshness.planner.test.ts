@@ -239,18 +239,21 @@ describe('planReads: the budget', () => {
       endingSeconds: 60,
       liveSeconds: 600,
     });
-
-    const tight = planReads(
-      input({
-        now,
-        rooms: showsToday,
-        quota: { day: '2026-12-01', limit: 500, used: 380, exhausted: false },
-      }),
-    );
-    expect(tight.budget.left).toBe(70);
-    // Starts come first: ends and live rooms stretch before starts do.
-    expect(tight.intervals.endingSeconds).toBeGreaterThan(tight.intervals.startingSeconds);
-    expect(tight.intervals.fullSyncSeconds).toBeGreaterThan(settings.fullSyncMaxMinutes * 60);
+    const at = (used: number) =>
+      planReads(
+        input({
+          now,
+          rooms: showsToday,
+          quota: { day: '2026-12-01', limit: 500, used, exhausted: false },
+        }),
+      ).intervals;
+    // Short: ends slow to the live pace first, starts stay near the target.
+    expect(at(150)).toMatchObject({ endingSeconds: 600, fullSyncSeconds: 3600 });
+    expect(at(150).startingSeconds).toBeLessThan(120);
+    // Shorter: starts slow down too, never below their slow pace before ends do.
+    expect(at(350).startingSeconds).toBe(600);
+    expect(at(350).endingSeconds).toBeGreaterThan(600);
+    expect(at(350).fullSyncSeconds).toBeGreaterThan(settings.fullSyncMaxMinutes * 60);
   });
 
   it('stretches at once when WeChat reports more calls spent than the ledger had (another system)', () => {
@@ -277,21 +280,19 @@ describe('planReads: the budget', () => {
     const plan = planReads(
       input({
         now,
-        // Never confirmed: due at once.
-        rooms: [0, 60, 120].map((position, i) =>
-          room({ roomId: i + 1, position, plannedStart: now, confirmedAt: null }),
+        // Never confirmed, each on a page of its own: due at once.
+        rooms: Array.from({ length: 40 }, (_, i) =>
+          room({ roomId: i + 1, position: i * 50, plannedStart: now, confirmedAt: null }),
         ),
-        quota: { day: '2026-12-01', limit: 500, used: 446, exhausted: false },
+        list: { total: 2_000, pageRows: 50 },
+        quota: { day: '2026-12-01', limit: 500, used: 420, exhausted: false },
       }),
     );
-    // Four left, two of them kept for what a read may add (a wider look, replays it finds).
-    expect(plan.budget.left).toBe(4);
-    expect(plan.due).toEqual([
-      expect.objectContaining({ kind: 'targeted', roomIds: [1, 2], pages: [0, 1], calls: 2 }),
-    ]);
-    expect(plan.skipped).toEqual([
-      expect.objectContaining({ kind: 'targeted', roomIds: [3], pages: [2], calls: 1 }),
-    ]);
+    // Thirty left, two of them kept for what a read may add (a wider look, replays).
+    expect(plan.budget.left).toBe(30);
+    expect(plan.due).toEqual([expect.objectContaining({ kind: 'targeted', calls: 28 })]);
+    expect(plan.skipped).toEqual([expect.objectContaining({ kind: 'targeted', calls: 12 })]);
+    expect(plan.due[0]!.roomIds).toEqual(Array.from({ length: 28 }, (_, i) => i + 1));
   });
 
   it('plans no read once the day is spent, and puts the next ones after midnight', () => {

@@ -36,6 +36,10 @@ export const END_TRAIL_MS = 30 * 60_000;
 export const LIVE_GIVE_UP_MS = 6 * 60 * 60_000;
 /** How often a live room is read away from its planned end: it rarely ends early. */
 export const LIVE_INTERVAL_MS = 10 * 60_000;
+/** A show within this long of a time makes it a show time (full syncs at their normal pace). */
+const SHOW_HOURS_MARGIN_MS = 1 * 60 * 60_000;
+/** Away from every show, full syncs are this many times sparser. */
+const QUIET_HOURS_FACTOR = 6;
 /** The most of the day's budget kept for full syncs at FULL_SYNC_MAX_MINUTES before hot reads. */
 const FULL_SYNC_FLOOR_SHARE = 0.5;
 /** For the forecast only: how late a show usually starts, and how many replay calls an end costs. */
@@ -194,6 +198,20 @@ interface Demand {
   ending: number;
   live: number;
   replays: number;
+  /** Milliseconds left today within SHOW_HOURS_MARGIN_MS of a watched show. */
+  showMs: number;
+  /** Whether `now` itself is such a time. */
+  showTimeNow: boolean;
+}
+
+/** Whether a show is on, or starts or ended within SHOW_HOURS_MARGIN_MS of `at`. */
+function nearAShow(rooms: readonly TrackedRoom[], at: number): boolean {
+  return rooms.some(
+    (room) =>
+      (room.liveStatus === NOT_STARTED || room.liveStatus === LIVE || room.liveStatus === PAUSED) &&
+      at >= room.plannedStart - SHOW_HOURS_MARGIN_MS &&
+      at <= room.plannedEnd + SHOW_HOURS_MARGIN_MS,
+  );
 }
 
 /**
@@ -203,7 +221,14 @@ interface Demand {
  */
 function forecastDemand(input: PlannerInput, endsAt: number, pages: PageCounter): Demand {
   const { now, rooms, settings } = input;
-  const demand: Demand = { starting: 0, ending: 0, live: 0, replays: 0 };
+  const demand: Demand = {
+    starting: 0,
+    ending: 0,
+    live: 0,
+    replays: 0,
+    showMs: 0,
+    showTimeNow: nearAShow(rooms, now),
+  };
   const targetMs = settings.targetSeconds * 1000;
   for (let at = now; at < endsAt; at += FORECAST_STEP_MS) {
     const startingPages = new Set<number | string>();
@@ -218,6 +243,7 @@ function forecastDemand(input: PlannerInput, endsAt: number, pages: PageCounter)
       else livePages.add(page);
     }
     const step = Math.min(FORECAST_STEP_MS, endsAt - at);
+    if (nearAShow(rooms, at)) demand.showMs += step;
     let endingOnly = 0;
     for (const page of endingPages) if (!startingPages.has(page)) endingOnly += 1;
     let liveOnly = 0;
@@ -239,11 +265,12 @@ function forecastDemand(input: PlannerInput, endsAt: number, pages: PageCounter)
 }
 
 /**
- * Shares what is left of the day out. Full syncs at their maximum interval are set aside first (at
- * most half the budget). Then, in priority order, each class gets the calls it needs at its base
- * interval if they are there, or all that is left with its interval stretched to fit: starts, then
- * ends and live rooms, then replays. Full syncs take the rest, as often as it allows, never more
- * often than the minimum interval.
+ * Shares what is left of the day out, in two tiers. First every class at its slow pace, in
+ * priority order, each stretched if the budget does not reach: full syncs every
+ * FULL_SYNC_MAX_MINUTES (at most half the budget; sparser away from the day's shows), starting
+ * rooms, then live and ending rooms, at LIVE_INTERVAL_MS, and replays at the retry interval. Then
+ * what is left speeds starting rooms up towards the target, then ending rooms. Full syncs take
+ * the rest, never more often than the minimum interval.
  */
 function shareBudget(
   input: PlannerInput,
@@ -252,7 +279,10 @@ function shareBudget(
 ): FreshnessIntervals {
   const { settings, now } = input;
   const demand = forecastDemand(input, budget.endsAt, pages);
+  const targetMs = settings.targetSeconds * 1000;
+  const msLeft = Math.max(FORECAST_STEP_MS, budget.endsAt - now);
   let left = budget.left;
+  /** The factor a class's pace slows by so that `needed` calls fit in what is left. */
   const stretch = (needed: number): number => {
     if (needed <= 0) return 1;
     if (left <= 0) return Number.POSITIVE_INFINITY;
@@ -260,30 +290,47 @@ function shareBudget(
     left = Math.max(0, left - needed / factor);
     return factor;
   };
-  const msLeft = Math.max(FORECAST_STEP_MS, budget.endsAt - now);
-  // Full syncs every FULL_SYNC_MAX_MINUTES are kept first, as far as half the budget goes: they
-  // alone see bans, edits and new rooms, which no planned time announces.
-  const floorCalls = Math.min(
+  /** From the slow pace towards the target with what is left: the interval, in ms. */
+  const speedUp = (atTarget: number, slowFactor: number): number => {
+    // Nothing of the kind to read today: its pace is the target, for the rooms that come.
+    if (atTarget <= 0) return targetMs;
+    if (slowFactor > 1) return LIVE_INTERVAL_MS * slowFactor;
+    const atSlowPace = (atTarget * targetMs) / LIVE_INTERVAL_MS;
+    const intervalMs = Math.max(targetMs, (targetMs * atTarget) / (atSlowPace + left));
+    left = Math.max(0, left - ((atTarget * targetMs) / intervalMs - atSlowPace));
+    return Math.min(LIVE_INTERVAL_MS, intervalMs);
+  };
+
+  // Bans, edits and new rooms are seen by full syncs only. Away from the day's shows (at night,
+  // as a rule) merchants change little: there they are QUIET_HOURS_FACTOR times sparser.
+  const quietMs = Math.max(0, msLeft - demand.showMs);
+  const weightedMs = Math.max(FORECAST_STEP_MS, demand.showMs + quietMs / QUIET_HOURS_FACTOR);
+  const fullSyncFloor = Math.min(
     left * FULL_SYNC_FLOOR_SHARE,
-    (msLeft / (settings.fullSyncMaxMinutes * 60_000)) * pages.fullSyncCalls,
+    (weightedMs / (settings.fullSyncMaxMinutes * 60_000)) * pages.fullSyncCalls,
   );
-  left -= floorCalls;
-  const startingFactor = stretch(demand.starting);
-  // Replays before ends: one call a show, known in advance; ends take whatever is left, which at
-  // their base interval is more than a tight day has, so after them nothing would be.
+  left -= fullSyncFloor;
+  const startsSlow = stretch((demand.starting * targetMs) / LIVE_INTERVAL_MS);
+  const endsSlow = stretch((demand.ending * targetMs) / LIVE_INTERVAL_MS + demand.live);
   const replaysFactor = stretch(demand.replays);
-  const endingFactor = stretch(demand.ending + demand.live);
-  left += floorCalls;
+  const startingMs = speedUp(demand.starting, startsSlow);
+  const endingMs = speedUp(demand.ending, endsSlow);
+
+  const rest = left + fullSyncFloor;
+  const quietNow = demand.showTimeNow ? 1 : QUIET_HOURS_FACTOR;
   const fullSyncMs =
-    left <= 0
+    rest <= 0
       ? Number.POSITIVE_INFINITY
-      : Math.max(settings.fullSyncMinMinutes * 60_000, (msLeft * pages.fullSyncCalls) / left);
+      : Math.max(
+          settings.fullSyncMinMinutes * 60_000,
+          (weightedMs * pages.fullSyncCalls * quietNow) / rest,
+        );
   // An interval longer than the day means "not before the quota starts over at midnight".
   const seconds = (ms: number) => Math.round(Math.min(ms, msLeft) / 1000);
   return {
-    startingSeconds: seconds(settings.targetSeconds * 1000 * startingFactor),
-    endingSeconds: seconds(settings.targetSeconds * 1000 * endingFactor),
-    liveSeconds: seconds(LIVE_INTERVAL_MS * endingFactor),
+    startingSeconds: seconds(startingMs),
+    endingSeconds: seconds(endingMs),
+    liveSeconds: seconds(LIVE_INTERVAL_MS * endsSlow),
     replaysSeconds: seconds(settings.replayRetryMinutes * 60_000 * replaysFactor),
     fullSyncSeconds: seconds(fullSyncMs),
   };
@@ -338,9 +385,11 @@ function fullSyncDueAt(input: PlannerInput, intervals: FreshnessIntervals): numb
   const dayEndsAt = nextChinaMidnight(input.now);
   const wait = intervals.fullSyncSeconds * 1000;
   const regular = wait >= dayEndsAt - input.now ? dayEndsAt : input.lastFullSyncAt + wait;
-  // Rooms came or went since the last full read: find them as soon as the minimum allows.
+  // Rooms came or went since the last full read: find them as soon as the minimum allows, unless
+  // calls are short (starts already read less often than the target): then starts come first.
   const drifted = input.lastFullSyncAt + input.settings.fullSyncMinMinutes * 60_000;
-  return input.listDrifted ? Math.min(regular, drifted) : regular;
+  const callsShort = intervals.startingSeconds > input.settings.targetSeconds;
+  return input.listDrifted && !callsShort ? Math.min(regular, drifted) : regular;
 }
 
 function fullSyncRead(at: number, calls: number, reason: string): PlannedRead {
