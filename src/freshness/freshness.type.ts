@@ -1,15 +1,12 @@
 import { Field, GraphQLISODateTime, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 import { LiveStatus } from '../rooms/room.mapper.js';
-import { HotReason, ReadKind, SyncMode } from './freshness.types.js';
+import { SyncKind } from '../db/schema.js';
+import { HotReason, SyncMode } from './freshness.types.js';
 
 registerEnumType(SyncMode, {
   name: 'SyncMode',
   description: 'ADAPTIVE: the planner reads where a change is due; CRON: a full sync on SYNC_CRON',
-});
-registerEnumType(ReadKind, {
-  name: 'ReadKind',
-  description: 'FULL: every page; TARGETED: the rows around some rooms; REPLAYS: one call a room',
 });
 registerEnumType(HotReason, {
   name: 'HotReason',
@@ -63,8 +60,9 @@ export class FreshnessIntervals {
 
 @ObjectType({ description: 'A read the planner will run' })
 export class PlannedRead {
-  @Field(() => ReadKind)
-  kind!: ReadKind;
+  // The GraphQL enum SyncKind (registered with the sync runs' type): the same kinds.
+  @Field(() => SyncKind)
+  kind!: SyncKind;
 
   @Field(() => GraphQLISODateTime)
   at!: Date;
@@ -117,8 +115,8 @@ export class SeenTransition {
   })
   lagAtMostSeconds!: number | null;
 
-  @Field(() => ReadKind, { description: 'The kind of read that saw it' })
-  kind!: ReadKind;
+  @Field(() => SyncKind, { description: 'The kind of read that saw it' })
+  kind!: SyncKind;
 }
 
 @ObjectType({ description: "The adaptive planner's latest plan for this app, and what it saw" })

@@ -1,3 +1,5 @@
+import { SyncKind } from '../db/schema.js';
+
 /**
  * The shapes the adaptive freshness planner works with, shared by the planner (pure), its driver
  * (which reads and acts), and what admins see (the `freshness` query and `wxlive freshness`).
@@ -8,9 +10,12 @@
 export const SyncMode = { ADAPTIVE: 'adaptive', CRON: 'cron' } as const;
 export type SyncMode = (typeof SyncMode)[keyof typeof SyncMode];
 
-/** A full sync reads every page; a targeted refresh only the rows of some rooms; replays, one call a room. */
-export const ReadKind = { FULL: 'full', TARGETED: 'targeted', REPLAYS: 'replays' } as const;
-export type ReadKind = (typeof ReadKind)[keyof typeof ReadKind];
+/**
+ * The planner's reads are the sync service's runs: a full sync reads every page, a targeted
+ * refresh only the rows of some rooms, a replays read one call a room (sync_runs.kind).
+ */
+export const ReadKind = SyncKind;
+export type ReadKind = SyncKind;
 
 /**
  * Why a room is read more often than the full syncs would: it is about to start (or overdue), it
