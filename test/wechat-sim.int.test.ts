@@ -200,8 +200,9 @@ describe('generateRooms', () => {
     expect(byStatus(101).every((room) => room.end_time > now)).toBe(true);
   });
 
-  it('generates and serves 50,000 rooms quickly', async () => {
-    const started = performance.now();
+  // How fast is the benchmark's business (npm run bench drives this simulator at 50,000 rooms),
+  // never a timed assertion here: a busy machine would fail it.
+  it('generates and serves 50,000 rooms, to the last page and with a room added on top', async () => {
     const rooms = generateRooms({ count: 50_000 });
     const sim = await startSim({ rooms });
     const tok = await token(sim);
@@ -209,14 +210,12 @@ describe('generateRooms', () => {
     const last = await list(sim, tok, 49_990, 100);
     sim.addRoom(makeRoom({ roomid: 60_000, start_time: SIM_EPOCH + 365 * 86_400 }));
     const afterAdd = await list(sim, tok, 0, 1);
-    const elapsed = performance.now() - started;
 
     expect(first.total).toBe(50_000);
     expect(first.room_info).toHaveLength(50);
     expect(last.room_info).toHaveLength(10);
     expect(ids(afterAdd)).toEqual([60_000]);
     expect(afterAdd.total).toBe(50_001);
-    expect(elapsed).toBeLessThan(3000);
   });
 });
 

@@ -10,6 +10,7 @@ import { runScheduledSync } from '../../src/sync/sync.jobs.js';
 import {
   createDayPlayer,
   scriptDay,
+  type ScriptDayOptions,
   type DayEvent,
   type ScriptedDay,
 } from '../../src/wechat-sim/sim.day.js';
@@ -77,6 +78,20 @@ function virtualClock(start: number): VirtualClock {
   return { now: () => at, set: (next) => (at = next) };
 }
 
+/** Where a played day keeps its data; the benchmark's own database and Redis db by default. */
+export interface DayStorage {
+  databaseUrl: string;
+  redisUrl: string;
+  appId: string;
+}
+
+const BENCH_STORAGE: DayStorage = {
+  databaseUrl: FRESHNESS_DB,
+  redisUrl: FRESHNESS_REDIS,
+  appId: APPID,
+};
+
+/** The benchmark's database dropped and migrated again, its Redis db emptied. */
 async function freshStorage(): Promise<void> {
   const url = new URL(FRESHNESS_DB);
   const connection = await mysql.createConnection({
@@ -96,19 +111,19 @@ function servicesFor(
   sim: WechatSimulator,
   setting: QuotaSetting,
   clock: VirtualClock,
-  mode: string,
+  options: { mode: string; storage: DayStorage },
 ): Services {
   const config = loadConfig({
     NODE_ENV: 'production',
-    DATABASE_URL: FRESHNESS_DB,
-    REDIS_URL: FRESHNESS_REDIS,
-    WECHAT_APPID: APPID,
+    DATABASE_URL: options.storage.databaseUrl,
+    REDIS_URL: options.storage.redisUrl,
+    WECHAT_APPID: options.storage.appId,
     WECHAT_SECRET: sim.secret,
     WECHAT_API_BASE: sim.url,
     WECHAT_DAILY_QUOTA: String(setting.dailyQuota),
     ADMIN_TOKEN: 'bench-admin-token-0123456789',
     SCHEDULER_ENABLED: 'false',
-    SYNC_MODE: mode,
+    SYNC_MODE: options.mode,
   });
   return createServices(config, {
     logger: createLogger({ level: 'silent', pretty: false }),
@@ -223,22 +238,29 @@ export async function playDay(options: {
   setting: QuotaSetting;
   seed: number;
   day: number;
+  /** A smaller day (fewer rooms, shows...) than the benchmark's. */
+  script?: Omit<ScriptDayOptions, 'day' | 'seed'>;
+  /** Somewhere else than the benchmark's own database and Redis db (which are wiped first). */
+  storage?: DayStorage;
+  /** Stop this long after the day's midnight (default: the day and OVERTIME_MS). */
+  playMs?: number;
 }): Promise<DayOutcome> {
   const started = performance.now();
-  const scripted = scriptDay({ day: options.day, seed: options.seed });
+  const scripted = scriptDay({ ...options.script, day: options.day, seed: options.seed });
+  const storage = options.storage ?? BENCH_STORAGE;
   const clock = virtualClock(scripted.startsAt - 8 * DAY);
-  await freshStorage();
+  if (!options.storage) await freshStorage();
   const sim = await startWechatSimulator({
-    appid: APPID,
+    appid: storage.appId,
     rooms: scripted.rooms,
     pageCap: 50,
     tokenTtlSeconds: 30 * 24 * 3600,
     now: () => clock.now(),
   });
   const mode = options.strategy === 'adaptive' ? 'adaptive' : 'cron';
-  const services = servicesFor(sim, options.setting, clock, mode);
+  const services = servicesFor(sim, options.setting, clock, { mode, storage });
   try {
-    if (!(await services.ready())) throw new Error(`Redis is not answering at ${FRESHNESS_REDIS}`);
+    if (!(await services.ready())) throw new Error(`Redis is not answering at ${storage.redisUrl}`);
     await warmUp(services, sim, clock, scripted);
     clock.set(scripted.startsAt);
     sim.setQuota({ dailyLimit: options.setting.dailyQuota, used: options.setting.usedElsewhere });
@@ -253,7 +275,8 @@ export async function playDay(options: {
         : cronStrategy(services, options.strategy === 'cron-10' ? 10 : 1, onSpent);
     const player = createDayPlayer(sim, scripted);
     const observations: Observation[] = [];
-    const stopAt = scripted.endsAt + OVERTIME_MS;
+    const stopAt =
+      scripted.startsAt + (options.playMs ?? scripted.endsAt - scripted.startsAt + OVERTIME_MS);
     let callsToday = 0;
     for (let now = scripted.startsAt; now < stopAt;) {
       clock.set(now);
